@@ -1,0 +1,38 @@
+"""The one small interface every model backend implements."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal, TypedDict
+
+
+class Message(TypedDict):
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class TextModel(abc.ABC):
+    """A chat model that returns text, optionally constrained to a JSON Schema."""
+
+    id: str
+    supports_schema: bool = False  # constrained decoding to a JSON Schema
+    supports_images: bool = False
+    supports_audio: bool = False
+
+    @abc.abstractmethod
+    def generate(
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: dict[str, Any] | None = None,
+        images: Sequence[Path] = (),
+        audio: Sequence[Path] = (),
+        max_new_tokens: int = 512,
+        seed: int = 0,
+    ) -> str:
+        """Reply to `messages`; with `schema`, the reply is constrained to it where supported."""
+
+    def close(self) -> None:
+        """Release what the backend holds (memory, connections)."""

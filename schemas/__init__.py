@@ -1,0 +1,28 @@
+"""Hand-off models between stages: each is the decoder's JSON Schema and the validator."""
+
+from schemas.analysis import LyricLine, Section, SectionNote, SongAnalysis, SongInterpretation
+from schemas.qa import Evidence, KeyframeVerdict, QAAttempt, QAReport, ShotQA
+from schemas.scenes import Scene, SceneDraft, ScenePlan, ScenePlanDraft, StyleBible
+from schemas.shots import Shot, ShotList, ShotPrompt, ShotPromptBatch
+
+__all__ = [
+    "Evidence",
+    "KeyframeVerdict",
+    "LyricLine",
+    "QAAttempt",
+    "QAReport",
+    "Scene",
+    "SceneDraft",
+    "ScenePlan",
+    "ScenePlanDraft",
+    "Section",
+    "SectionNote",
+    "Shot",
+    "ShotList",
+    "ShotPrompt",
+    "ShotPromptBatch",
+    "ShotQA",
+    "SongAnalysis",
+    "SongInterpretation",
+    "StyleBible",
+]

@@ -1,0 +1,86 @@
+"""Stage 1 hand-off: what the audio analysis measured and what Gemma read into it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from schemas.common import TIME_EPS, Strict, check_tiling, text
+
+
+class LyricLine(Strict):
+    start: float = Field(ge=0, description="Seconds from the start of the song.")
+    end: float = Field(gt=0)
+    text: str = Field(max_length=300)
+    timing: Literal["given", "estimated"] = Field(
+        description="'given' when the lyrics file had timestamps, 'estimated' when placed by songflow."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> LyricLine:
+        if self.end <= self.start:
+            raise ValueError(f"lyric line ends ({self.end:.3f}s) before it starts ({self.start:.3f}s)")
+        return self
+
+
+class Section(Strict):
+    index: int = Field(ge=0)
+    start: float = Field(ge=0)
+    end: float = Field(gt=0)
+    energy: float = Field(ge=0, le=1, description="Mean loudness relative to the loudest section.")
+    lyrics: list[LyricLine] = Field(default_factory=list, description="Lines that start in this section.")
+
+
+class SectionNote(Strict):
+    """What Gemma writes for one section."""
+
+    description: text(120) = Field(description="One line: what this part of the song feels like.")  # type: ignore[valid-type]
+
+
+class SongInterpretation(Strict):
+    """The part of SongAnalysis written by the model (stage 1's decoder schema)."""
+
+    mood: text(60) = Field(description="Overall mood in a few words.")  # type: ignore[valid-type]
+    themes: list[text(40)] = Field(min_length=1, max_length=4, description="Themes of the song.")  # type: ignore[valid-type]
+    imagery: list[text(60)] = Field(min_length=1, max_length=5, description="Concrete images the song evokes.")  # type: ignore[valid-type]
+    sections: list[SectionNote] = Field(max_length=12, description="One note per section, in order.")
+
+
+class SongAnalysis(Strict):
+    """Stage 1 output: measured music features, lyrics and the model's interpretation."""
+
+    title: str = Field(max_length=200)
+    audio_path: str
+    audio_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    duration: float = Field(gt=0, description="Seconds.")
+    tempo: float = Field(gt=0, description="Beats per minute.")
+    beats: list[float] = Field(min_length=2, description="Beat times in seconds.")
+    downbeats: list[float] = Field(min_length=1, description="Beat times that start a bar.")
+    sections: list[Section] = Field(min_length=1)
+    lyrics_source: Literal["lrc", "txt", "none"]
+    lyrics: list[LyricLine] = Field(default_factory=list)
+    interpretation: SongInterpretation
+    model: str = Field(description="Model id that wrote the interpretation.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SongAnalysis:
+        if any(b2 <= b1 for b1, b2 in zip(self.beats, self.beats[1:])):
+            raise ValueError("beat times must increase")
+        if self.beats[0] < 0 or self.beats[-1] > self.duration + TIME_EPS:
+            raise ValueError("beat times must lie inside the song")
+        beat_set = set(self.beats)
+        if any(d not in beat_set for d in self.downbeats):
+            raise ValueError("every downbeat must be one of the beats")
+        check_tiling([(s.start, s.end) for s in self.sections], 0.0, self.duration, "section")
+        if [s.index for s in self.sections] != list(range(len(self.sections))):
+            raise ValueError("section indexes must be 0, 1, 2, ... in order")
+        if len(self.interpretation.sections) != len(self.sections):
+            raise ValueError(
+                f"interpretation has {len(self.interpretation.sections)} section notes "
+                f"for {len(self.sections)} sections"
+            )
+        for line in self.lyrics:
+            if line.end > self.duration + TIME_EPS:
+                raise ValueError(f"lyric line {line.text!r} ends after the song ({line.end:.2f}s)")
+        return self

@@ -1,0 +1,73 @@
+"""Stage 4 hand-off: a verdict per keyframe, every attempt kept, and the evidence it rests on."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from schemas.common import Strict, text
+
+EvidenceKind = Literal["image", "image-statistics"]
+
+
+class KeyframeVerdict(Strict):
+    """Stage 4's decoder schema: the model's judgement of one keyframe."""
+
+    score: int = Field(ge=0, le=10, description="How well the keyframe matches its prompt, 0-10.")
+    passed: bool = Field(description="Whether the keyframe is good enough to use.")
+    issues: list[text(100)] = Field(max_length=4, description="Concrete problems, empty if none.")  # type: ignore[valid-type]
+
+
+class Check(Strict):
+    """A measurement compared with a threshold, computed in code."""
+
+    name: str
+    value: float
+    threshold: float
+    passed: bool
+
+
+class Evidence(Strict):
+    kind: EvidenceKind = Field(
+        description="'image': the model saw the keyframe; 'image-statistics': it read measurements of it."
+    )
+    measurements: dict[str, float | str] = Field(default_factory=dict)
+    checks: list[Check] = Field(default_factory=list)
+
+
+class QAAttempt(Strict):
+    attempt: int = Field(ge=0)
+    seed: int
+    image: str = Field(description="Keyframe path relative to the song's output folder.")
+    evidence: Evidence
+    verdict: KeyframeVerdict
+    accepted: bool
+
+
+class ShotQA(Strict):
+    shot_index: int = Field(ge=0)
+    attempts: list[QAAttempt] = Field(min_length=1)
+    passed: bool
+    chosen_attempt: int = Field(ge=0, description="Attempt whose keyframe goes into the video.")
+
+    @model_validator(mode="after")
+    def _chosen_exists(self) -> ShotQA:
+        if self.chosen_attempt >= len(self.attempts):
+            raise ValueError(f"chosen attempt {self.chosen_attempt} does not exist")
+        return self
+
+
+class QAReport(Strict):
+    """Stage 4 output."""
+
+    model: str
+    evidence_kind: EvidenceKind
+    pass_score: int
+    shots: list[ShotQA]
+
+    @model_validator(mode="after")
+    def _one_per_shot(self) -> QAReport:
+        if [s.shot_index for s in self.shots] != list(range(len(self.shots))):
+            raise ValueError("QA report must hold one entry per shot, in order")
+        return self

@@ -1,0 +1,55 @@
+"""Stage 3 hand-off: shots with code-computed boundaries and model-written image prompts."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from schemas.common import HexColor, Strict, check_tiling, text
+from schemas.scenes import CameraMotion
+
+Composition = Literal["center", "left_third", "right_third", "low_horizon", "high_horizon", "close_up", "wide"]
+
+
+class ShotPrompt(Strict):
+    """What the model writes for one shot."""
+
+    prompt: text(200) = Field(description="Image prompt for this shot's keyframe.")  # type: ignore[valid-type]
+    composition: Composition = Field(description="Where the subject sits in frame.")
+
+
+class ShotPromptBatch(Strict):
+    """Stage 3's decoder schema: the prompts for all shots of one scene, in order."""
+
+    shots: list[ShotPrompt] = Field(max_length=32, description="One entry per shot, in order.")
+
+
+class Shot(ShotPrompt):
+    index: int = Field(ge=0)
+    scene_index: int = Field(ge=0)
+    start: float = Field(ge=0)
+    end: float = Field(gt=0)
+    subject: str = Field(max_length=80)
+    palette: list[HexColor] = Field(min_length=3, max_length=5)
+    camera: CameraMotion
+    seed: int = Field(ge=0, description="Renderer seed; QA re-renders use a new one.")
+
+    def seed_for(self, attempt: int) -> int:
+        """Renderer seed of QA attempt `attempt` (0 is the first render)."""
+        return self.seed if attempt == 0 else (self.seed + 7919 * attempt) & 0x7FFFFFFF
+
+
+class ShotList(Strict):
+    """Stage 3 output. Shots tile [0, duration] exactly."""
+
+    duration: float = Field(gt=0)
+    shots: list[Shot] = Field(min_length=1)
+    model: str
+
+    @model_validator(mode="after")
+    def _tiles_song(self) -> ShotList:
+        check_tiling([(s.start, s.end) for s in self.shots], 0.0, self.duration, "shot")
+        if [s.index for s in self.shots] != list(range(len(self.shots))):
+            raise ValueError("shot indexes must be 0, 1, 2, ... in order")
+        return self

@@ -1,0 +1,3 @@
+"""songflow: song in, music video out."""
+
+__version__ = "0.1.0"

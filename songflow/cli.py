@@ -1,0 +1,112 @@
+"""The `songflow` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from pathlib import Path
+
+from songflow.errors import InputError, ModelOutputError, SongflowError
+
+DEMO_INPUT = "demo-input"
+
+
+def _check_inputs(audio: Path, lyrics: Path | None, model: str | None, preset: str) -> None:
+    """Every usage/input error, before any stage runs or any output is written."""
+    import backends
+    from songflow.audio import load_audio
+    from songflow.config import from_env
+    from songflow.lyrics import read_lyrics
+
+    cfg = from_env(preset, model=model)
+    backends.check_model_id(cfg.model.id)
+    if lyrics is not None:
+        read_lyrics(lyrics)
+    load_audio(audio, cfg.analyze.sample_rate)
+
+
+def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
+    _check_inputs(audio, lyrics, args.model, args.preset)
+    from flows.song import make_video
+
+    started = time.perf_counter()
+    video = make_video(audio=audio, lyrics=lyrics, title=args.title, preset=args.preset, model=args.model, outputs=args.outputs)
+    print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s")
+    return video
+
+
+def cmd_run(args: argparse.Namespace) -> None:
+    _run(Path(args.song), Path(args.lyrics) if args.lyrics else None, args)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from songflow import synth
+    from songflow.config import from_env
+
+    cfg = from_env(args.preset, outputs=args.outputs)
+    wav, lrc, _ = synth.write_song(synth.DEMO, cfg.outputs / DEMO_INPUT)
+    args.title = synth.DEMO.title
+    _run(wav, lrc, args)
+
+
+def cmd_make_song(args: argparse.Namespace) -> None:
+    from songflow import synth
+
+    spec = synth.DEMO if args.demo else synth.short_spec(bpm=args.bpm)
+    wav, lrc, truth = synth.write_song(spec, Path(args.folder), stem=args.stem)
+    print(f"songflow: wrote {wav} ({truth.duration:.1f}s) and {lrc}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="songflow", description="Song in, music video out.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log stage progress")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--model", help="model id, e.g. gguf:embedded (default) or hf:<folder>")
+        p.add_argument("--preset", default="default", help="config preset: default or fast")
+        p.add_argument("--outputs", type=Path, help="output root (default: ./outputs)")
+        p.add_argument("--title", help="song title (default: from the file name)")
+
+    run = sub.add_parser("run", help="make a video for one song")
+    run.add_argument("song", help="audio file: wav, mp3, ogg or flac")
+    run.add_argument("--lyrics", help="lyrics: timed .lrc or plain .txt")
+    common(run)
+    run.set_defaults(func=cmd_run)
+
+    demo = sub.add_parser("demo", help="generate the demo song and make its video")
+    common(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    song = sub.add_parser("make-song", help="write a synthesized song (.wav + .lrc)")
+    song.add_argument("folder")
+    song.add_argument("--demo", action="store_true", help="the full demo song instead of a short one")
+    song.add_argument("--bpm", type=float, default=120.0)
+    song.add_argument("--stem", help="file name without extension")
+    song.set_defaults(func=cmd_make_song)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.func(args)
+    except InputError as exc:
+        print(f"songflow: error: {exc}", file=sys.stderr)
+        return 2
+    except ModelOutputError as exc:
+        print(f"songflow: error: {exc}", file=sys.stderr)
+        return 1
+    except SongflowError as exc:
+        print(f"songflow: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

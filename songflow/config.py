@@ -1,0 +1,119 @@
+"""One frozen, typed pipeline config: a sub-config per stage, safe CPU defaults, named presets.
+
+The environment is read here and nowhere else (`from_env`).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The embedded default: the real Gemma 3 270M (base) shipped as GGUF inside a PyPI package.
+DEFAULT_MODEL = "gguf:embedded"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModelConfig(_Frozen):
+    id: str = Field(DEFAULT_MODEL, description="Model id, 'scheme:rest' (see backends.load_model).")
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="0 means greedy decoding.")
+    seed: int = 0
+    # Re-asks after a reply fails validation: the errors are sent back each time.
+    attempts: int = Field(3, ge=1, le=10)
+
+
+class AnalyzeConfig(_Frozen):
+    sample_rate: int = 22050
+    hop_length: int = 512
+    beats_per_bar: int = 4
+    # Section boundaries closer than this many bars are merged.
+    min_section_bars: int = Field(2, ge=1)
+    max_sections: int = Field(8, ge=1, le=12)
+    max_new_tokens: int = 512
+
+
+class PlanConfig(_Frozen):
+    max_new_tokens: int = 700
+
+
+class ShotConfig(_Frozen):
+    # Shot length in beats follows section energy: calm sections hold longer.
+    beats_per_shot_calm: int = Field(8, ge=1)
+    beats_per_shot_intense: int = Field(4, ge=1)
+    # How far (in beats) a cut may move to land on a downbeat.
+    downbeat_snap_beats: int = Field(1, ge=0)
+    max_new_tokens_per_shot: int = 80
+
+
+class RenderConfig(_Frozen):
+    renderer: str = "procedural"
+    width: int = 1280
+    height: int = 720
+
+
+class QAConfig(_Frozen):
+    pass_score: int = Field(5, ge=0, le=10, description="Minimum model score (0-10) to accept.")
+    max_rerenders: int = Field(2, ge=0, le=5, description="Re-renders (new seed) per failed shot.")
+    max_new_tokens: int = 160
+
+
+class AssembleConfig(_Frozen):
+    fps: int = 24
+    width: int = 1280
+    height: int = 720
+    zoom: float = Field(1.12, ge=1.0, le=1.5, description="Scale reached by zoom/pan moves.")
+    captions: bool = True
+    preset: str = "veryfast"  # x264 speed/size trade-off
+    crf: int = 20
+
+
+class PipelineConfig(_Frozen):
+    model: ModelConfig = ModelConfig()
+    analyze: AnalyzeConfig = AnalyzeConfig()
+    plan: PlanConfig = PlanConfig()
+    shots: ShotConfig = ShotConfig()
+    render: RenderConfig = RenderConfig()
+    qa: QAConfig = QAConfig()
+    assemble: AssembleConfig = AssembleConfig()
+    outputs: Path = Path("outputs")
+
+
+PRESETS: dict[str, PipelineConfig] = {
+    "default": PipelineConfig(),
+    # Fewer re-asks and re-renders: for tests and quick previews.
+    "fast": PipelineConfig(
+        model=ModelConfig(attempts=2),
+        qa=QAConfig(max_rerenders=1),
+        assemble=AssembleConfig(preset="ultrafast"),
+    ),
+}
+
+
+def cache_dir() -> Path:
+    """Where converted models are kept between runs."""
+    root = os.environ.get("SONGFLOW_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "songflow"
+    )
+    return Path(root)
+
+
+def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
+    """The preset, with SONGFLOW_MODEL / SONGFLOW_OUTPUTS and explicit overrides applied."""
+    if preset not in PRESETS:
+        from songflow.errors import InputError
+
+        raise InputError(f"unknown preset {preset!r}; valid: {', '.join(PRESETS)}")
+    cfg = PRESETS[preset]
+    update: dict[str, object] = {}
+    model_id = overrides.pop("model", None) or os.environ.get("SONGFLOW_MODEL")
+    if model_id:
+        update["model"] = cfg.model.model_copy(update={"id": model_id})
+    outputs = overrides.pop("outputs", None) or os.environ.get("SONGFLOW_OUTPUTS")
+    if outputs:
+        update["outputs"] = Path(str(outputs))
+    update.update(overrides)
+    return cfg.model_copy(update=update)

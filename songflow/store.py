@@ -1,0 +1,53 @@
+"""Where a song's outputs live: `outputs/<song-slug>/`, one validated JSON per stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from songflow.errors import InputError
+from songflow.fsutil import slugify, write_model_atomic
+
+M = TypeVar("M", bound=BaseModel)
+
+FILES = {
+    "analysis": "analysis.json",
+    "scenes": "scene_plan.json",
+    "shots": "shot_list.json",
+    "qa": "qa_report.json",
+}
+VIDEO = "video.mp4"
+
+
+@dataclass(frozen=True)
+class SongOutputs:
+    root: Path
+
+    @classmethod
+    def for_song(cls, outputs: Path, name: str) -> SongOutputs:
+        return cls(Path(outputs) / slugify(name))
+
+    def path(self, stage: str) -> Path:
+        return self.root / FILES[stage]
+
+    @property
+    def video(self) -> Path:
+        return self.root / VIDEO
+
+    def save(self, stage: str, model: BaseModel) -> Path:
+        return write_model_atomic(self.path(stage), model)
+
+    def load(self, stage: str, model_type: type[M]) -> M:
+        """Read and validate a stage's JSON; a hand-edited file that fails validation is a clear error."""
+        path = self.path(stage)
+        try:
+            return model_type.model_validate_json(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise InputError(f"{path} does not exist: run the earlier stages first") from exc
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(root)"
+            raise InputError(f"{path} is not a valid {model_type.__name__}: {where}: {first['msg']}") from exc

@@ -1,0 +1,1 @@
+"""Pipeline stages: plain functions `inputs -> pydantic model`. Only flows/ knows their order."""

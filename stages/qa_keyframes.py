@@ -1,0 +1,163 @@
+"""Stage 4: a verdict per keyframe against its prompt; failed shots are re-rendered with new seeds.
+
+Evidence depends on the model: a vision model sees the image itself; a text-only model (the
+embedded default) reads measurements taken here from the pixels. The report says which was used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from backends.base import TextModel
+from backends.renderers import ANCHORS, hex_rgb
+from backends.structured import generate_structured
+from schemas.qa import Check, Evidence, KeyframeVerdict, QAAttempt, QAReport, ShotQA
+from schemas.shots import Shot, ShotList
+from songflow.config import ModelConfig, QAConfig
+from stages._prompts import render_prompt
+
+log = logging.getLogger(__name__)
+
+# Thresholds of the measured checks (pixel values 0-255, distances 0-1).
+MIN_CONTRAST = 12.0
+LUMA_RANGE = (20.0, 235.0)
+MAX_PALETTE_DISTANCE = 0.25
+MIN_DIFF_FROM_PREVIOUS = 4.0
+MAX_PLACEMENT_OFFSET = 0.3
+
+
+def measure_keyframe(path: Path, shot: Shot, previous: Path | None) -> Evidence:
+    """Exposure, contrast, colourfulness, palette match, near-duplicate and subject placement."""
+    img = Image.open(path).convert("RGB")
+    rgb = np.asarray(img, dtype=np.float32)
+    luma = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    mean_luma, contrast = float(luma.mean()), float(luma.std())
+    rg = rgb[..., 0] - rgb[..., 1]
+    yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
+    colorfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+    # Dominant colours (median cut), then for each planned colour the nearest dominant one.
+    quant = img.resize((160, 90)).quantize(colors=8, method=Image.Quantize.MEDIANCUT)
+    pal = np.array(quant.getpalette(), dtype=np.float32).reshape(-1, 3)
+    counts = np.bincount(np.asarray(quant).ravel(), minlength=len(pal))[: len(pal)]
+    dominant = pal[counts > 0.01 * counts.sum()]
+    planned = np.stack([hex_rgb(c) for c in shot.palette])
+    dist = np.linalg.norm(planned[:, None, :] - dominant[None, :, :], axis=2).min(axis=1) / np.sqrt(3 * 255**2)
+    palette_distance = float(dist.mean())
+    # Where the eye goes: centroid of deviation from the median brightness.
+    weight = np.abs(luma - np.median(luma))
+    xs = np.arange(luma.shape[1], dtype=np.float32) / luma.shape[1]
+    salience_x = float((weight.sum(axis=0) * xs).sum() / (weight.sum() + 1e-9))
+    anchor_x = ANCHORS[shot.composition][0]
+    measurements: dict[str, float | str] = {
+        "mean_luma": round(mean_luma, 1),
+        "contrast": round(contrast, 1),
+        "colorfulness": round(colorfulness, 1),
+        "palette_distance": round(palette_distance, 3),
+        "dominant_colors": " ".join("#%02x%02x%02x" % tuple(int(v) for v in c) for c in dominant[:5]),
+        "salience_x": round(salience_x, 3),
+        "planned_anchor_x": anchor_x,
+    }
+    checks = [
+        Check(name="not_blank", value=contrast, threshold=MIN_CONTRAST, passed=contrast >= MIN_CONTRAST),
+        Check(name="exposure_low", value=mean_luma, threshold=LUMA_RANGE[0], passed=mean_luma >= LUMA_RANGE[0]),
+        Check(name="exposure_high", value=mean_luma, threshold=LUMA_RANGE[1], passed=mean_luma <= LUMA_RANGE[1]),
+        Check(name="palette_match", value=palette_distance, threshold=MAX_PALETTE_DISTANCE, passed=palette_distance <= MAX_PALETTE_DISTANCE),
+        Check(
+            name="subject_placement",
+            value=abs(salience_x - anchor_x),
+            threshold=MAX_PLACEMENT_OFFSET,
+            passed=abs(salience_x - anchor_x) <= MAX_PLACEMENT_OFFSET,
+        ),
+    ]
+    if previous is not None:
+        thumb = lambda p: np.asarray(Image.open(p).convert("L").resize((64, 36)), dtype=np.float32)  # noqa: E731
+        diff = float(np.abs(thumb(path) - thumb(previous)).mean())
+        measurements["diff_from_previous"] = round(diff, 2)
+        checks.append(Check(name="not_duplicate", value=diff, threshold=MIN_DIFF_FROM_PREVIOUS, passed=diff >= MIN_DIFF_FROM_PREVIOUS))
+    return Evidence(kind="image-statistics", measurements=measurements, checks=checks)
+
+
+def _evidence_text(evidence: Evidence) -> str:
+    rows = [f"- {k}: {v}" for k, v in evidence.measurements.items()]
+    rows += [f"- check {c.name}: {'pass' if c.passed else 'FAIL'} (value {c.value:.2f}, threshold {c.threshold})" for c in evidence.checks]
+    return "\n".join(rows)
+
+
+def judge_keyframe(
+    shot: Shot, image: Path, previous: Path | None, model: TextModel, cfg: QAConfig, model_cfg: ModelConfig, attempt: int
+) -> tuple[Evidence, KeyframeVerdict]:
+    """The model's verdict on one keyframe, with the evidence it was given."""
+    evidence = measure_keyframe(image, shot, previous)
+    images: tuple[Path, ...] = ()
+    if model.supports_images:
+        evidence = evidence.model_copy(update={"kind": "image"})
+        images = (image,)
+    messages = render_prompt(
+        "qa_keyframes",
+        shot_number=shot.index + 1,
+        prompt=shot.prompt,
+        palette=", ".join(shot.palette),
+        composition=shot.composition,
+        evidence_kind="the image itself and measurements" if images else "measurements of the image",
+        evidence=_evidence_text(evidence),
+    )
+    verdict = generate_structured(
+        model,
+        messages,
+        KeyframeVerdict,
+        what=f"qa_keyframes (stage 4), shot {shot.index}",
+        attempts=model_cfg.attempts,
+        max_new_tokens=cfg.max_new_tokens,
+        seed=model_cfg.seed + 1000 * attempt + shot.index,
+        images=images,
+    )
+    return evidence, verdict
+
+
+def qa_keyframes(
+    shots: ShotList,
+    keyframes: list[Path],
+    model: TextModel,
+    rerender: Callable[[Shot, int], Path],  # (shot, attempt) -> keyframe drawn with shot.seed_for(attempt)
+    cfg: QAConfig = QAConfig(),
+    model_cfg: ModelConfig = ModelConfig(),
+    *,
+    out_dir: Path,
+) -> QAReport:
+    """Judge every keyframe; re-render a failed shot via `rerender(shot, attempt)` at most `cfg.max_rerenders` times."""
+    results: list[ShotQA] = []
+    previous: Path | None = None
+    for shot, first in zip(shots.shots, keyframes, strict=True):
+        attempts: list[QAAttempt] = []
+        image = first
+        for attempt in range(cfg.max_rerenders + 1):
+            if attempt:
+                image = rerender(shot, attempt)
+            evidence, verdict = judge_keyframe(shot, image, previous, model, cfg, model_cfg, attempt)
+            accepted = verdict.passed and verdict.score >= cfg.pass_score and all(c.passed for c in evidence.checks)
+            attempts.append(
+                QAAttempt(
+                    attempt=attempt,
+                    seed=shot.seed_for(attempt),
+                    image=str(Path(image).relative_to(out_dir)),
+                    evidence=evidence,
+                    verdict=verdict,
+                    accepted=accepted,
+                )
+            )
+            log.info("shot %d attempt %d: score %d, %s", shot.index, attempt, verdict.score, "accepted" if accepted else "rejected")
+            if accepted:
+                break
+        chosen = next((a.attempt for a in attempts if a.accepted), None)
+        if chosen is None:  # none accepted: keep the best-scoring attempt that passed the most checks
+            chosen = max(attempts, key=lambda a: (sum(c.passed for c in a.evidence.checks), a.verdict.score)).attempt
+        results.append(ShotQA(shot_index=shot.index, attempts=attempts, passed=attempts[chosen].accepted, chosen_attempt=chosen))
+        previous = Path(out_dir) / attempts[chosen].image
+    kind = "image" if model.supports_images else "image-statistics"
+    return QAReport(model=model.id, evidence_kind=kind, pass_score=cfg.pass_score, shots=results)
+

@@ -1,0 +1,42 @@
+"""Render a 1280x720 keyframe per shot with the chosen renderer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from backends.renderers import Renderer
+from schemas.scenes import StyleBible
+from schemas.shots import Shot
+from songflow.config import RenderConfig
+from songflow.fsutil import atomic_path
+
+log = logging.getLogger(__name__)
+
+
+def keyframe_name(shot_index: int, attempt: int) -> str:
+    return f"keyframes/shot_{shot_index:03d}_a{attempt}.png"
+
+
+def render_keyframe(
+    shot: Shot,
+    renderer: Renderer,
+    out_dir: Path,
+    *,
+    attempt: int = 0,
+    seed: int | None = None,
+    style: StyleBible | None = None,
+    cfg: RenderConfig = RenderConfig(),
+) -> Path:
+    """Render one keyframe to `out_dir/keyframes/` atomically; return its path."""
+    image = renderer.render(
+        shot,
+        seed=shot.seed if seed is None else seed,
+        width=cfg.width,
+        height=cfg.height,
+        motif=style.recurring_motif if style else "",
+    )
+    target = Path(out_dir) / keyframe_name(shot.index, attempt)
+    with atomic_path(target) as tmp:
+        image.save(tmp, format="PNG")
+    return target
