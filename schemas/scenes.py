@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from schemas.common import HexColor, Strict, check_tiling, text
 
@@ -19,13 +19,65 @@ class StyleBible(Strict):
     recurring_motif: text(60) = Field(description="An element that appears in every scene.")  # type: ignore[valid-type]
 
 
-class SceneDraft(Strict):
-    """What the model writes for one section."""
+# The model names colours from this list; code turns names into hex. A small model picks
+# evocative words far more reliably than it invents hex digits.
+COLOURS: dict[str, str] = {
+    "ink black": "#0d0d12",
+    "charcoal": "#2b2b2b",
+    "deep navy": "#0b1d3a",
+    "midnight blue": "#191970",
+    "plum": "#4b1d3f",
+    "indigo": "#3f1d8a",
+    "forest green": "#1f5130",
+    "rust": "#9a3b1f",
+    "crimson": "#b0102e",
+    "cobalt": "#0047ab",
+    "teal": "#008080",
+    "slate grey": "#5a6270",
+    "olive": "#6b7a2a",
+    "violet": "#8f00ff",
+    "burnt orange": "#cc5500",
+    "dusty rose": "#c08081",
+    "electric blue": "#2e6bff",
+    "emerald": "#2ecc71",
+    "magenta": "#ff00cc",
+    "hot pink": "#ff3ea5",
+    "scarlet": "#ff2400",
+    "coral": "#ff7f50",
+    "turquoise": "#30d5c8",
+    "sky blue": "#87ceeb",
+    "lavender": "#b4a7e5",
+    "gold": "#e6b422",
+    "amber": "#ffbf00",
+    "sand": "#d8c19a",
+    "mint": "#98ffcc",
+    "lemon": "#fff44f",
+    "silver": "#c0c0c8",
+    "ivory": "#f4f0e0",
+}
+ColourName = Literal[tuple(COLOURS)]  # type: ignore[valid-type]
 
+
+class SceneBase(Strict):
     setting: text(100) = Field(description="Where the scene takes place.")  # type: ignore[valid-type]
     subject: text(80) = Field(description="The main thing in frame.")  # type: ignore[valid-type]
-    palette: list[HexColor] = Field(min_length=3, max_length=5, description="Colours as #rrggbb, darkest first.")
     camera: CameraMotion = Field(description="Camera motion for the scene.")
+
+
+class SceneDraft(SceneBase):
+    """What the model writes for one section."""
+
+    palette: list[ColourName] = Field(min_length=3, max_length=5, description="Colour names, darkest first.")
+
+    @field_validator("palette")
+    @classmethod
+    def _not_flat(cls, palette: list[str]) -> list[str]:
+        if len(set(palette)) < 2:
+            raise ValueError("a palette needs at least two different colours")
+        return palette
+
+    def palette_hex(self) -> list[str]:
+        return [COLOURS[name] for name in self.palette]
 
 
 class ScenePlanDraft(Strict):
@@ -35,7 +87,8 @@ class ScenePlanDraft(Strict):
     scenes: list[SceneDraft] = Field(max_length=12, description="One scene per section, in order.")
 
 
-class Scene(SceneDraft):
+class Scene(SceneBase):
+    palette: list[HexColor] = Field(min_length=3, max_length=5, description="Colours as #rrggbb.")
     index: int = Field(ge=0)
     section_index: int = Field(ge=0)
     start: float = Field(ge=0)

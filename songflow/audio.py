@@ -36,13 +36,13 @@ def load_audio(path: Path, sample_rate: int) -> np.ndarray:
 
     path = check_audio_path(path)
     try:
-        y, _ = librosa.load(path, sr=sample_rate, mono=True)
+        # libsndfile decodes wav, flac, ogg and mp3 itself: no ffmpeg or audioread fallback needed.
+        data, native_rate = sf.read(path, dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError, EOFError, ValueError) as exc:
         raise InputError(f"cannot decode audio {path}: not a readable {path.suffix[1:]} file") from exc
-    except Exception as exc:  # audioread raises its own NoBackendError family
-        if type(exc).__module__.startswith("audioread"):
-            raise InputError(f"cannot decode audio {path}: not a readable {path.suffix[1:]} file") from exc
-        raise
+    y = data.mean(axis=1)
+    if native_rate != sample_rate and y.size:
+        y = librosa.resample(y, orig_sr=native_rate, target_sr=sample_rate)
     if y.size < MIN_DURATION * sample_rate:
         raise InputError(f"audio is too short ({y.size / sample_rate:.2f}s; need {MIN_DURATION:.0f}s): {path}")
     if not np.isfinite(y).all() or float(np.max(np.abs(y))) < SILENCE_PEAK:

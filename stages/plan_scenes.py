@@ -8,7 +8,7 @@ from backends.base import TextModel
 from backends.structured import generate_structured
 from schemas.analysis import SongAnalysis
 from schemas.common import exact_items
-from schemas.scenes import Scene, ScenePlan, ScenePlanDraft
+from schemas.scenes import COLOURS, Scene, ScenePlan, ScenePlanDraft
 from songflow.config import ModelConfig, PlanConfig
 from stages._prompts import render_prompt
 
@@ -37,6 +37,7 @@ def plan_scenes(
         imagery=", ".join(interp.imagery),
         sections="\n".join(rows),
         n_scenes=len(sections),
+        colours=", ".join(COLOURS),
     )
     draft = generate_structured(
         model,
@@ -48,7 +49,16 @@ def plan_scenes(
         seed=model_cfg.seed,
     )
     scenes = [
-        Scene(index=s.index, section_index=s.index, start=s.start, end=s.end, **d.model_dump())
+        Scene(
+            index=s.index,
+            section_index=s.index,
+            start=s.start,
+            end=s.end,
+            setting=d.setting,
+            subject=d.subject,
+            camera=d.camera,
+            palette=d.palette_hex(),
+        )
         for s, d in zip(sections, draft.scenes)
     ]
     return ScenePlan(duration=analysis.duration, style=draft.style, scenes=scenes, model=model.id)

@@ -89,7 +89,7 @@ def write_shots(
             palette=", ".join(scene.palette),
             camera=scene.camera,
             lyrics=" / ".join(line.text for line in section.lyrics) or "(instrumental)",
-            shots="\n".join(f"{i + 1}. {s.start:.1f}-{s.end:.1f}s" for i, s in enumerate(mine)),
+            shots=", ".join(f"shot {i + 1} lasting {s.end - s.start:.1f} seconds" for i, s in enumerate(mine)),
             n_shots=len(mine),
         )
         batch = generate_structured(

@@ -1,0 +1,27 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each sets up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.songflow-installed
+
+.PHONY: setup demo test test-all clean
+
+setup: $(STAMP)
+
+# torch first, pinned to the CPU build (an unpinned torch pulls GBs of CUDA packages),
+# then the project under the pinned, proven dependency set in constraints.txt.
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q torch==2.13.0
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $@
+
+demo: setup
+	$(BIN)/songflow -v demo
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) outputs/*/

@@ -1,0 +1,149 @@
+"""The whole flow with the real Gemma 3 270M on a 16 s generated song, checked on invariants."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+from schemas import QAReport, ScenePlan, ShotList, SongAnalysis
+from songflow.config import PRESETS
+from songflow.store import SongOutputs
+from tests.conftest import SHORT_TITLE
+
+FRAME = 1 / 24
+
+
+@pytest.fixture(scope="session")
+def e2e(short_song, tmp_path_factory):
+    """Run the Prefect flow once (temporary Prefect API and database) and return what it made."""
+    from prefect.client.orchestration import get_client
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import make_video
+
+    wav, lrc, truth = short_song
+    outputs = tmp_path_factory.mktemp("outputs")
+    with prefect_test_harness(server_startup_timeout=120):
+        state = make_video(audio=wav, lyrics=lrc, title=SHORT_TITLE, preset="fast", outputs=outputs, return_state=True)
+
+        async def run_name():
+            async with get_client() as client:
+                return (await client.read_flow_run(state.state_details.flow_run_id)).name
+
+        name = asyncio.run(run_name())
+    assert state.is_completed(), state.message
+    return {"video": state.result(), "out": SongOutputs.for_song(outputs, SHORT_TITLE), "truth": truth, "run_name": name, "wav": wav}
+
+
+def test_flow_run_is_named_after_the_song(e2e):
+    assert e2e["run_name"] == SHORT_TITLE
+
+
+def test_four_stage_files_exist_and_validate(e2e):
+    out = e2e["out"]
+    analysis = out.load("analysis", SongAnalysis)
+    plan = out.load("scenes", ScenePlan)
+    shots = out.load("shots", ShotList)
+    qa = out.load("qa", QAReport)
+    assert analysis.model == plan.model == shots.model == qa.model == "gguf:embedded"
+    assert len(plan.scenes) == len(analysis.sections) == len(analysis.interpretation.sections)
+    assert analysis.lyrics_source == "lrc" and all(line.timing == "given" for line in analysis.lyrics)
+    assert abs(analysis.duration - e2e["truth"].duration) < 0.01
+    assert e2e["video"] == out.video
+
+
+def test_shots_tile_the_song_and_every_cut_is_on_a_beat(e2e):
+    out = e2e["out"]
+    analysis = out.load("analysis", SongAnalysis)
+    shots = out.load("shots", ShotList)
+    assert shots.shots[0].start == 0 and shots.shots[-1].end == analysis.duration
+    for a, b in zip(shots.shots, shots.shots[1:]):
+        assert a.end == b.start
+    cuts = np.array([s.start for s in shots.shots[1:]])
+    assert len(cuts) >= 3
+    detected = np.array(analysis.beats)
+    true_beats = np.array(e2e["truth"].beats)
+    for cut in cuts:
+        assert np.min(np.abs(detected - cut)) <= FRAME, cut
+        assert np.min(np.abs(true_beats - cut)) <= FRAME, f"cut {cut:.3f}s is not on a beat of the song"
+    # Louder sections get shorter shots.
+    by_energy = sorted(analysis.sections, key=lambda s: s.energy)
+    calm, loud = by_energy[0], by_energy[-1]
+    length = lambda sec: np.mean([s.end - s.start for s in shots.shots if s.scene_index == sec.index])  # noqa: E731
+    assert length(loud) < length(calm)
+
+
+def test_one_qa_verdict_per_shot_with_every_attempt_kept(e2e):
+    out = e2e["out"]
+    shots = out.load("shots", ShotList)
+    qa = out.load("qa", QAReport)
+    max_attempts = PRESETS["fast"].qa.max_rerenders + 1
+    assert [s.shot_index for s in qa.shots] == [s.index for s in shots.shots]
+    assert qa.evidence_kind == "image-statistics"  # the default model is text-only
+    for entry in qa.shots:
+        assert 1 <= len(entry.attempts) <= max_attempts
+        for attempt in entry.attempts:
+            image = out.root / attempt.image
+            assert image.exists() and Image.open(image).size == (1280, 720)
+            names = {c.name for c in attempt.evidence.checks}
+            assert {"not_blank", "palette_match", "subject_placement"} <= names
+            assert "mean_luma" in attempt.evidence.measurements
+        if not entry.attempts[0].accepted:
+            assert len(entry.attempts) == max_attempts or any(a.accepted for a in entry.attempts)
+
+
+def test_keyframes_differ_between_scenes(e2e):
+    out = e2e["out"]
+    shots = out.load("shots", ShotList)
+    qa = out.load("qa", QAReport)
+    first_of_scene = {}
+    for s, entry in zip(shots.shots, qa.shots):
+        first_of_scene.setdefault(s.scene_index, out.root / entry.attempts[entry.chosen_attempt].image)
+    images = [np.asarray(Image.open(p).convert("RGB").resize((128, 72)), dtype=np.float32) for p in first_of_scene.values()]
+    for i in range(len(images)):
+        for j in range(i + 1, len(images)):
+            assert np.abs(images[i] - images[j]).mean() > 8.0, (i, j)
+
+
+def test_video_is_h264_aac_720p_24fps_and_as_long_as_the_song(e2e):
+    import soundfile as sf
+
+    info = sf.info(str(e2e["wav"]))
+    audio_seconds = info.frames / info.samplerate
+    with av.open(str(e2e["video"])) as container:
+        video = container.streams.video[0]
+        audio = container.streams.audio[0]
+        assert video.codec_context.name == "h264"
+        assert audio.codec_context.name == "aac"
+        assert (video.codec_context.width, video.codec_context.height) == (1280, 720)
+        assert video.average_rate == 24
+        video_seconds = float(video.duration * video.time_base)
+        assert abs(video_seconds - audio_seconds) <= FRAME + 1e-6, (video_seconds, audio_seconds)
+        assert abs(float(audio.duration * audio.time_base) - audio_seconds) <= FRAME
+
+
+def test_captions_are_on_screen_while_a_line_is_sung(e2e):
+    """The bottom band changes when a lyric line starts (burned-in caption) and not otherwise."""
+    out = e2e["out"]
+    line = out.load("analysis", SongAnalysis).lyrics[0]
+    shots = out.load("shots", ShotList)
+    # Compare a frame inside the line with one just before it, both inside the same shot if possible.
+    times = [line.start - 0.3, line.start + 0.5]
+    frames = {}
+    with av.open(str(e2e["video"])) as container:
+        for frame in container.decode(video=0):
+            for t in times:
+                if t not in frames and frame.time >= t:
+                    frames[t] = np.asarray(frame.to_image(), dtype=np.float32)
+            if len(frames) == len(times):
+                break
+    before, during = frames[times[0]], frames[times[1]]
+    band = slice(int(720 * 0.78), int(720 * 0.93))
+    white_during = (during[band].min(axis=2) > 235).mean()
+    white_before = (before[band].min(axis=2) > 235).mean()
+    assert white_during > white_before + 0.002, (white_during, white_before, [s.start for s in shots.shots])

@@ -1,0 +1,105 @@
+"""Bad input: a one-line error naming the problem, a non-zero exit, nothing left in outputs/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from songflow.cli import main
+
+
+def run_cli(args, capsys):
+    code = main(args)
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+@pytest.fixture
+def outputs(tmp_path) -> Path:
+    out = tmp_path / "outputs"
+    out.mkdir()
+    return out
+
+
+def assert_clean_failure(code, err, outputs, needle):
+    assert code != 0
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("songflow: error:") and needle in err, err
+    assert not any(outputs.iterdir()), list(outputs.iterdir())
+
+
+def test_missing_audio_file(tmp_path, outputs, capsys):
+    code, err = run_cli(["run", str(tmp_path / "nope.wav"), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, "audio file not found")
+
+
+def test_text_file_named_mp3(tmp_path, outputs, capsys):
+    fake = tmp_path / "song.mp3"
+    fake.write_text("these are not the droids you are looking for\n" * 20)
+    code, err = run_cli(["run", str(fake), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, "cannot decode audio")
+
+
+def test_empty_file(tmp_path, outputs, capsys):
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    code, err = run_cli(["run", str(empty), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, "audio file is empty")
+
+
+def test_silent_file(tmp_path, outputs, capsys):
+    silent = tmp_path / "silent.flac"
+    sf.write(silent, np.zeros(22050 * 5, dtype=np.float32), 22050)
+    code, err = run_cli(["run", str(silent), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, "audio is silent")
+
+
+def test_unsupported_extension(tmp_path, outputs, capsys):
+    doc = tmp_path / "song.docx"
+    doc.write_bytes(b"PK\x03\x04")
+    code, err = run_cli(["run", str(doc), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, "unsupported audio type")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "needle"),
+    [
+        ("lyrics.lrc", b"\xff\xfe\x00\x00binary\x00junk", "not UTF-8 text"),
+        ("lyrics.lrc", b"just some words\nwith no timestamps\n", "no timed lines"),
+        ("lyrics.txt", b"\n  \n", "lyrics file is empty"),
+        ("lyrics.pdf", b"%PDF-1.4", "unsupported lyrics type"),
+    ],
+)
+def test_unreadable_lyrics(short_song, tmp_path, outputs, capsys, name, content, needle):
+    wav, _, _ = short_song
+    lyrics = tmp_path / name
+    lyrics.write_bytes(content)
+    code, err = run_cli(["run", str(wav), "--lyrics", str(lyrics), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, needle)
+
+
+def test_missing_lyrics_file(short_song, tmp_path, outputs, capsys):
+    wav, _, _ = short_song
+    code, err = run_cli(["run", str(wav), "--lyrics", str(tmp_path / "gone.lrc"), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, "lyrics file not found")
+
+
+def test_unknown_model_lists_valid_schemes(short_song, outputs, capsys):
+    wav, _, _ = short_song
+    code, err = run_cli(["run", str(wav), "--model", "gpt:big", "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, "unknown model id 'gpt:big'")
+    assert "gguf:" in err and "hf:" in err
+
+
+def test_console_command_exit_code(tmp_path):
+    """The installed `songflow` command exits non-zero with the one-line message."""
+    exe = Path(sys.executable).parent / "songflow"
+    proc = subprocess.run([str(exe), "run", str(tmp_path / "missing.ogg"), "--outputs", str(tmp_path / "o")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == f"songflow: error: audio file not found: {tmp_path / 'missing.ogg'}"
+    assert not (tmp_path / "o").exists()

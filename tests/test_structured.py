@@ -1,0 +1,46 @@
+"""Error paths of structured output, with a scripted fake backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from backends.structured import generate_structured
+from schemas import KeyframeVerdict
+from songflow.errors import ModelOutputError
+from tests.fakes import ScriptedModel
+
+MESSAGES = [{"role": "system", "content": "judge"}, {"role": "user", "content": "shot 1"}]
+
+
+def test_garbage_is_retried_then_raises_with_every_raw_reply():
+    garbage = ["I think it looks great!", '{"score": 11, "passed": true, "issues": []}', '{"score": 5, "passed": "maybe"']
+    model = ScriptedModel(garbage)
+    with pytest.raises(ModelOutputError) as info:
+        generate_structured(model, MESSAGES, KeyframeVerdict, what="qa shot 1", attempts=3)
+    err = info.value
+    assert err.raw_outputs == garbage
+    assert len(model.calls) == 3
+    assert "qa shot 1" in str(err) and "after 3 attempt(s)" in str(err)
+    assert "\n" not in str(err)
+
+
+def test_errors_are_fed_back_and_a_corrected_reply_is_accepted():
+    model = ScriptedModel(['{"score": 12, "passed": true, "issues": []}', '{"score": 8, "passed": true, "issues": []}'])
+    verdict = generate_structured(model, MESSAGES, KeyframeVerdict, what="qa", attempts=3)
+    assert verdict.score == 8
+    second = model.calls[1]["messages"]
+    assert second[-2] == {"role": "assistant", "content": '{"score": 12, "passed": true, "issues": []}'}
+    assert "score" in second[-1]["content"] and "less than or equal to 10" in second[-1]["content"]
+    # The schema goes to the decoder on every attempt, and each re-ask samples with a new seed.
+    assert all(call["schema"] == KeyframeVerdict.model_json_schema() for call in model.calls)
+    assert [c["seed"] for c in model.calls] == [0, 1]
+
+
+def test_semantic_validators_count_as_failures():
+    from schemas.common import exact_items
+    from schemas.scenes import ScenePlanDraft
+
+    flat = '{"style": {"medium": "m", "lighting": "l", "recurring_motif": "r"}, "scenes": [{"setting": "s", "subject": "k", "camera": "hold", "palette": ["gold", "gold", "gold"]}]}'
+    model = ScriptedModel([flat, flat])
+    with pytest.raises(ModelOutputError, match="two different colours"):
+        generate_structured(model, MESSAGES, exact_items(ScenePlanDraft, "scenes", 1), what="plan", attempts=2)
