@@ -29,6 +29,9 @@ def _check_inputs(audio: Path, lyrics: Path | None, model: str | None, preset: s
 
 def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
     _check_inputs(audio, lyrics, args.model, args.preset)
+    from songflow.config import prefect_defaults
+
+    prefect_defaults()
     from flows.song import make_video
 
     started = time.perf_counter()

@@ -117,3 +117,9 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
         update["outputs"] = Path(str(outputs))
     update.update(overrides)
     return cfg.model_copy(update=update)
+
+
+def prefect_defaults() -> None:
+    """Quiet defaults for the Prefect client and its temporary server, unless the user set them."""
+    # The temporary server's telemetry write races the first run on SQLite ("database is locked").
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
