@@ -38,6 +38,11 @@ class ModelPool:
         self._models: dict[str, TextModel] = {}
         self._lock = threading.Lock()
 
+    def put(self, model: TextModel) -> None:
+        """Use an already-built model for its id (a custom backend instance, or a test double)."""
+        with self._lock:
+            self._models[model.id] = model
+
     def get(self, cfg: ModelConfig) -> TextModel:
         with self._lock:
             if cfg.id not in self._models:

@@ -2,7 +2,7 @@
 
 from schemas.analysis import LyricLine, Section, SectionNote, SongAnalysis, SongInterpretation
 from schemas.qa import Evidence, KeyframeVerdict, QAAttempt, QAReport, ShotQA
-from schemas.scenes import Scene, SceneDraft, ScenePlan, ScenePlanDraft, StyleBible
+from schemas.scenes import PaletteDraft, Scene, SceneDraft, ScenePlan, StyleBible
 from schemas.shots import Shot, ShotList, ShotPrompt, ShotPromptBatch
 
 __all__ = [
@@ -14,7 +14,7 @@ __all__ = [
     "Scene",
     "SceneDraft",
     "ScenePlan",
-    "ScenePlanDraft",
+    "PaletteDraft",
     "Section",
     "SectionNote",
     "Shot",

@@ -14,9 +14,10 @@ EvidenceKind = Literal["image", "image-statistics"]
 class KeyframeVerdict(Strict):
     """Stage 4's decoder schema: the model's judgement of one keyframe."""
 
-    score: int = Field(ge=0, le=10, description="How well the keyframe matches its prompt, 0-10.")
-    passed: bool = Field(description="Whether the keyframe is good enough to use.")
+    # Issues first: the model states the problems before it decides and scores.
     issues: list[text(100)] = Field(max_length=4, description="Concrete problems, empty if none.")  # type: ignore[valid-type]
+    passed: bool = Field(description="Whether the keyframe is good enough to use.")
+    score: int = Field(ge=0, le=10, description="How well the keyframe matches its prompt, 0-10.")
 
 
 class Check(Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from schemas.common import HexColor, Strict, check_tiling, text
 
@@ -19,9 +19,10 @@ class StyleBible(Strict):
     recurring_motif: text(60) = Field(description="An element that appears in every scene.")  # type: ignore[valid-type]
 
 
-# The model names colours from this list; code turns names into hex. A small model picks
-# evocative words far more reliably than it invents hex digits.
-COLOURS: dict[str, str] = {
+# The model names colours from these lists; code turns names into hex. A small model picks
+# evocative words far more reliably than it invents hex digits, and one list per tone means the
+# grammar itself guarantees a palette that runs from dark to light.
+SHADOWS: dict[str, str] = {
     "ink black": "#0d0d12",
     "charcoal": "#2b2b2b",
     "deep navy": "#0b1d3a",
@@ -29,6 +30,9 @@ COLOURS: dict[str, str] = {
     "plum": "#4b1d3f",
     "indigo": "#3f1d8a",
     "forest green": "#1f5130",
+    "oxblood": "#4a0e0e",
+}
+MIDTONES: dict[str, str] = {
     "rust": "#9a3b1f",
     "crimson": "#b0102e",
     "cobalt": "#0047ab",
@@ -39,23 +43,40 @@ COLOURS: dict[str, str] = {
     "burnt orange": "#cc5500",
     "dusty rose": "#c08081",
     "electric blue": "#2e6bff",
+}
+HIGHLIGHTS: dict[str, str] = {
+    "sky blue": "#87ceeb",
+    "lavender": "#b4a7e5",
+    "sand": "#d8c19a",
+    "mint": "#98ffcc",
+    "lemon": "#fff44f",
+    "silver": "#c0c0c8",
+    "ivory": "#f4f0e0",
+    "peach": "#ffcba4",
+}
+ACCENTS: dict[str, str] = {
     "emerald": "#2ecc71",
     "magenta": "#ff00cc",
     "hot pink": "#ff3ea5",
     "scarlet": "#ff2400",
     "coral": "#ff7f50",
     "turquoise": "#30d5c8",
-    "sky blue": "#87ceeb",
-    "lavender": "#b4a7e5",
     "gold": "#e6b422",
     "amber": "#ffbf00",
-    "sand": "#d8c19a",
-    "mint": "#98ffcc",
-    "lemon": "#fff44f",
-    "silver": "#c0c0c8",
-    "ivory": "#f4f0e0",
 }
-ColourName = Literal[tuple(COLOURS)]  # type: ignore[valid-type]
+COLOURS: dict[str, str] = {**SHADOWS, **MIDTONES, **HIGHLIGHTS, **ACCENTS}
+
+
+class PaletteDraft(Strict):
+    """A scene's colours by name, one per tone."""
+
+    shadow: Literal[tuple(SHADOWS)] = Field(description="Darkest colour.")  # type: ignore[valid-type]
+    midtone: Literal[tuple(MIDTONES)] = Field(description="Main colour.")  # type: ignore[valid-type]
+    highlight: Literal[tuple(HIGHLIGHTS)] = Field(description="Lightest colour.")  # type: ignore[valid-type]
+    accent: Literal[tuple(ACCENTS)] = Field(description="A vivid accent.")  # type: ignore[valid-type]
+
+    def hex(self) -> list[str]:
+        return [COLOURS[self.shadow], COLOURS[self.midtone], COLOURS[self.highlight], COLOURS[self.accent]]
 
 
 class SceneBase(Strict):
@@ -65,26 +86,26 @@ class SceneBase(Strict):
 
 
 class SceneDraft(SceneBase):
-    """What the model writes for one section."""
+    """What the model writes for one section (stage 2's per-scene decoder schema)."""
 
-    palette: list[ColourName] = Field(min_length=3, max_length=5, description="Colour names, darkest first.")
-
-    @field_validator("palette")
-    @classmethod
-    def _not_flat(cls, palette: list[str]) -> list[str]:
-        if len(set(palette)) < 2:
-            raise ValueError("a palette needs at least two different colours")
-        return palette
-
-    def palette_hex(self) -> list[str]:
-        return [COLOURS[name] for name in self.palette]
+    palette: PaletteDraft
 
 
-class ScenePlanDraft(Strict):
-    """Stage 2's decoder schema."""
 
-    style: StyleBible
-    scenes: list[SceneDraft] = Field(max_length=12, description="One scene per section, in order.")
+def scene_draft_after(previous: PaletteDraft | None) -> type[SceneDraft]:
+    """SceneDraft whose midtone cannot be the previous scene's: a cut to a new section must look
+    like one, and the grammar then guarantees it instead of hoping the model varies."""
+    if previous is None:
+        return SceneDraft
+    from pydantic import create_model
+
+    others = tuple(name for name in MIDTONES if name != previous.midtone)
+    palette = create_model(
+        "PaletteDraft",
+        __base__=PaletteDraft,
+        midtone=(Literal[others], Field(description="Main colour, not the previous scene's.")),  # type: ignore[valid-type]
+    )
+    return create_model("SceneDraft", __base__=SceneDraft, palette=(palette, ...))  # type: ignore[call-overload]
 
 
 class Scene(SceneBase):
@@ -112,6 +133,9 @@ class ScenePlan(Strict):
                     f"(0-{self.duration:.2f}s)"
                 )
         check_tiling([(s.start, s.end) for s in self.scenes], 0.0, self.duration, "scene")
+        for a, b in zip(self.scenes, self.scenes[1:]):
+            if a.palette == b.palette:
+                raise ValueError(f"scene {b.index} repeats the palette of scene {a.index}")
         if [s.index for s in self.scenes] != list(range(len(self.scenes))):
             raise ValueError("scene indexes must be 0, 1, 2, ... in order")
         return self

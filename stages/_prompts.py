@@ -15,8 +15,9 @@ def _read(name: str) -> str:
 
 def render_prompt(name: str, **values: object) -> list[Message]:
     """System + user messages for prompt `name`, with `$placeholders` filled from `values`."""
-    system = _read(f"{name}.system.md").strip()
-    user = Template(_read(f"{name}.user.md")).substitute({k: str(v) for k, v in values.items()}).strip()
+    fill = {k: str(v) for k, v in values.items()}
+    system = Template(_read(f"{name}.system.md")).substitute(fill).strip()
+    user = Template(_read(f"{name}.user.md")).substitute(fill).strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -60,7 +60,8 @@ def _section_lines(sections: list[Section]) -> str:
     rows = []
     for s in sections:
         words = " / ".join(line.text for line in s.lyrics) or "(instrumental)"
-        rows.append(f"{s.index + 1}. {s.start:.1f}-{s.end:.1f}s, energy {s.energy:.2f}: {words}")
+        loudness = "quiet" if s.energy < 0.45 else "building" if s.energy < 0.8 else "loud"
+        rows.append(f"{s.index + 1}. {loudness}: {words}")
     return "\n".join(rows)
 
 

@@ -88,8 +88,8 @@ def write_shots(
             subject=scene.subject,
             palette=", ".join(scene.palette),
             camera=scene.camera,
-            lyrics=" / ".join(line.text for line in section.lyrics) or "(instrumental)",
-            shots=", ".join(f"shot {i + 1} lasting {s.end - s.start:.1f} seconds" for i, s in enumerate(mine)),
+            lyrics="\n".join(line.text for line in section.lyrics) or "(instrumental)",
+            imagery=", ".join(analysis.interpretation.imagery),
             n_shots=len(mine),
         )
         batch = generate_structured(

@@ -33,3 +33,39 @@ class ScriptedModel(TextModel):
         if not self.replies:
             raise AssertionError("ScriptedModel ran out of replies")
         return self.replies.pop(0)
+
+
+class StageFake(TextModel):
+    """Minimal valid replies for stages 1, 2 and 4, and a scripted reply for stage 3 (shots).
+
+    For error-path tests of the flow: e.g. garbage for shots only, to check that earlier stages'
+    results survive. Replies are built from the JSON Schema the stage sends.
+    """
+
+    supports_schema = True
+
+    def __init__(self, shots_reply: str, model_id: str = "fake:stages"):
+        self.id = model_id
+        self.shots_reply = shots_reply
+        self.calls: list[str] = []
+
+    def generate(self, messages, *, schema=None, images=(), audio=(), max_new_tokens=512, seed=0) -> str:
+        import json
+
+        title = (schema or {}).get("title")
+        self.calls.append(title)
+        props = (schema or {}).get("properties", {})
+        if title == "SongInterpretation":
+            n = props["sections"]["minItems"]
+            return json.dumps({"mood": "calm", "themes": ["sea"], "imagery": ["waves"], "sections": [{"description": "waves"}] * n})
+        if title == "StyleBible":
+            return json.dumps({"medium": "flat art", "lighting": "dusk", "recurring_motif": "kite"})
+        if title == "SceneDraft":
+            midtone = props and schema["$defs"]["PaletteDraft"]["properties"]["midtone"]["enum"][0]
+            palette = {"shadow": "deep navy", "midtone": midtone, "highlight": "ivory", "accent": "coral"}
+            return json.dumps({"setting": "a beach", "subject": "a kite", "camera": "zoom_in", "palette": palette})
+        if title == "ShotPromptBatch":
+            return self.shots_reply
+        if title == "KeyframeVerdict":
+            return json.dumps({"score": 7, "passed": True, "issues": []})
+        raise AssertionError(f"unexpected schema {title}")

@@ -103,3 +103,15 @@ def test_console_command_exit_code(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"songflow: error: audio file not found: {tmp_path / 'missing.ogg'}"
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "ogg", "flac"])
+def test_compressed_formats_decode(short_song, tmp_path, fmt):
+    from songflow.audio import load_audio
+
+    wav, _, truth = short_song
+    data, rate = sf.read(wav)
+    path = tmp_path / f"song.{fmt}"
+    sf.write(path, data, rate, format={"mp3": "MP3", "ogg": "OGG", "flac": "FLAC"}[fmt])
+    y = load_audio(path, 22050)
+    assert abs(len(y) / 22050 - truth.duration) < 0.2  # mp3 adds encoder padding

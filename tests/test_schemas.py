@@ -9,8 +9,9 @@ from pydantic import ValidationError
 
 from schemas import QAReport, ScenePlan, ShotList, SongAnalysis
 from schemas.common import exact_items
-from schemas.scenes import SceneDraft, ScenePlanDraft
+from schemas.scenes import SceneDraft, StyleBible
 
+PALETTE = {"shadow": "deep navy", "midtone": "teal", "highlight": "ivory", "accent": "coral"}
 STYLE = {"medium": "flat vector art", "lighting": "neon at night", "recurring_motif": "a red kite"}
 
 
@@ -25,8 +26,12 @@ def shot(i, start, end):
 def scene(i, start, end):
     return {
         "index": i, "section_index": i, "start": start, "end": end, "setting": "beach", "subject": "kite",
-        "palette": ["#000000", "#ff0000", "#ffffff"], "camera": "zoom_in",
+        "palette": ["#000000", "#ff0000", f"#ffff{i:02d}"], "camera": "zoom_in",
     }
+
+
+def scene_(i, start, end):
+    return scene(i, start, end) | {"palette": ["#000000", "#ff0000", "#ffffff"]}
 
 
 def test_shots_must_tile_without_overlap():
@@ -54,12 +59,14 @@ def test_hex_palette_and_bounded_strings():
     with pytest.raises(ValidationError, match="palette"):
         ScenePlan.model_validate({"duration": 10.0, "model": "m", "style": STYLE, "scenes": [bad]})
     with pytest.raises(ValidationError, match="at most 80 characters"):
-        SceneDraft.model_validate({"setting": "x", "subject": "y" * 81, "camera": "hold", "palette": ["gold", "plum", "teal"]})
+        SceneDraft.model_validate({"setting": "x", "subject": "y" * 81, "camera": "hold", "palette": PALETTE})
 
 
-def test_flat_palette_is_rejected():
-    with pytest.raises(ValidationError, match="two different colours"):
-        SceneDraft.model_validate({"setting": "x", "subject": "y", "camera": "hold", "palette": ["gold", "gold", "gold"]})
+def test_palette_names_come_from_their_tone():
+    draft = SceneDraft.model_validate({"setting": "x", "subject": "y", "camera": "hold", "palette": PALETTE})
+    assert draft.palette.hex() == ["#0b1d3a", "#008080", "#f4f0e0", "#ff7f50"]
+    with pytest.raises(ValidationError, match="palette.shadow"):
+        SceneDraft.model_validate({"setting": "x", "subject": "y", "camera": "hold", "palette": PALETTE | {"shadow": "ivory"}})
 
 
 def test_every_model_written_string_and_list_is_bounded():
@@ -81,20 +88,38 @@ def test_every_model_written_string_and_list_is_bounded():
             for value in node:
                 yield from walk(value, defs)
 
-    for model in (SongInterpretation, ScenePlanDraft, ShotPromptBatch, KeyframeVerdict):
+    for model in (SongInterpretation, StyleBible, SceneDraft, ShotPromptBatch, KeyframeVerdict):
         schema = model.model_json_schema()
         found = list(walk({k: v for k, v in schema.items() if k != "$defs"}, schema.get("$defs", {})))
         assert found and all(bounded for _, bounded in found), (model.__name__, found)
 
 
 def test_exact_items_bounds_schema_and_validation():
-    draft = exact_items(ScenePlanDraft, "scenes", 2)
+    from schemas import ShotPromptBatch
+
+    draft = exact_items(ShotPromptBatch, "shots", 2)
     schema = draft.model_json_schema()
-    assert schema["properties"]["scenes"]["minItems"] == schema["properties"]["scenes"]["maxItems"] == 2
-    one = {"setting": "s", "subject": "k", "camera": "hold", "palette": ["gold", "plum", "teal"]}
+    assert schema["properties"]["shots"]["minItems"] == schema["properties"]["shots"]["maxItems"] == 2
+    one = {"prompt": "a kite over the bay", "composition": "wide"}
     with pytest.raises(ValidationError, match="at least 2 items"):
-        draft.model_validate({"style": STYLE, "scenes": [one]})
-    draft.model_validate({"style": STYLE, "scenes": [one, one]})
+        draft.model_validate({"shots": [one]})
+    draft.model_validate({"shots": [one, one]})
+
+
+def test_a_scene_may_not_repeat_the_previous_palette():
+    from schemas.scenes import scene_draft_after
+
+    scene = {"setting": "s", "subject": "k", "camera": "hold", "palette": PALETTE}
+    first = SceneDraft.model_validate(scene)
+    after = scene_draft_after(first.palette)
+    midtones = after.model_json_schema()["$defs"]["PaletteDraft"]["properties"]["midtone"]["enum"]
+    assert "teal" not in midtones and len(midtones) >= 5  # the grammar itself rules the repeat out
+    with pytest.raises(ValidationError, match="palette.midtone"):
+        after.model_validate(scene)
+    after.model_validate(scene | {"palette": PALETTE | {"midtone": "rust"}})
+    plan = {"duration": 10.0, "model": "m", "style": STYLE, "scenes": [scene_(0, 0, 5), scene_(1, 5, 10)]}
+    with pytest.raises(ValidationError, match="scene 1 repeats the palette of scene 0"):
+        ScenePlan.model_validate(plan)
 
 
 def test_analysis_checks_beats_sections_and_notes():

@@ -36,11 +36,12 @@ def test_errors_are_fed_back_and_a_corrected_reply_is_accepted():
     assert [c["seed"] for c in model.calls] == [0, 1]
 
 
-def test_semantic_validators_count_as_failures():
+def test_a_wrong_count_is_a_failure_with_the_reason_fed_back():
     from schemas.common import exact_items
-    from schemas.scenes import ScenePlanDraft
+    from schemas.shots import ShotPromptBatch
 
-    flat = '{"style": {"medium": "m", "lighting": "l", "recurring_motif": "r"}, "scenes": [{"setting": "s", "subject": "k", "camera": "hold", "palette": ["gold", "gold", "gold"]}]}'
-    model = ScriptedModel([flat, flat])
-    with pytest.raises(ModelOutputError, match="two different colours"):
-        generate_structured(model, MESSAGES, exact_items(ScenePlanDraft, "scenes", 1), what="plan", attempts=2)
+    one = '{"shots": [{"prompt": "a kite over the bay", "composition": "wide"}]}'
+    model = ScriptedModel([one, one])
+    with pytest.raises(ModelOutputError, match="at least 2 items"):
+        generate_structured(model, MESSAGES, exact_items(ShotPromptBatch, "shots", 2), what="shots", attempts=2)
+    assert "at least 2 items" in model.calls[1]["messages"][-1]["content"]

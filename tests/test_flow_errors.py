@@ -1,0 +1,31 @@
+"""A stage that fails leaves the earlier stages' results intact and raises with the evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from schemas import ScenePlan, SongAnalysis
+from songflow.errors import ModelOutputError
+from songflow.store import SongOutputs
+from tests.fakes import StageFake
+
+
+def test_garbage_in_stage_3_keeps_stages_1_and_2(short_song, tmp_path):
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import MODELS, make_video
+
+    wav, lrc, _ = short_song
+    fake = StageFake(shots_reply="Sure! Here are some lovely shots: a kite, a beach, a wave.")
+    MODELS.put(fake)
+    with prefect_test_harness(server_startup_timeout=120):
+        with pytest.raises(ModelOutputError) as info:
+            make_video(audio=wav, lyrics=lrc, title="Kite", preset="fast", model=fake.id, outputs=tmp_path)
+    assert "write_shots (stage 3)" in str(info.value)
+    assert info.value.raw_outputs[0].startswith("Sure! Here are")
+    out = SongOutputs.for_song(tmp_path, "Kite")
+    assert out.load("analysis", SongAnalysis).model == fake.id
+    assert len(out.load("scenes", ScenePlan).scenes) >= 1
+    assert not out.path("shots").exists() and not out.path("qa").exists() and not out.video.exists()
+    assert not [p for p in out.root.iterdir() if p.name.startswith(".")], "temp files left behind"
+    assert fake.calls.count("ShotPromptBatch") == 2  # the fast preset's attempts, then it gave up
