@@ -105,7 +105,7 @@ class ProceduralRenderer(Renderer):
         glow = np.clip(1.2 - d, 0, 1) ** 2 * 0.6 + (d < 1) * 0.9
         img = img + (light - img) * np.clip(glow, 0, 1)[..., None]
 
-        motifs = pick_motifs(f"{shot.subject} {shot.prompt} {motif}")
+        motifs = pick_motifs(f"{shot.setting} {shot.subject} {shot.prompt} {motif}")
         canvas = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
         draw = ImageDraw.Draw(canvas, "RGBA")
         if "stars" in motifs:

@@ -30,7 +30,8 @@ class Shot(ShotPrompt):
     scene_index: int = Field(ge=0)
     start: float = Field(ge=0)
     end: float = Field(gt=0)
-    subject: str = Field(max_length=80)
+    setting: str = Field(max_length=100, description="The scene's setting.")
+    subject: str = Field(max_length=80, description="The scene's subject.")
     palette: list[HexColor] = Field(min_length=3, max_length=5)
     camera: CameraMotion
     seed: int = Field(ge=0, description="Renderer seed; QA re-renders use a new one.")

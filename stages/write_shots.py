@@ -111,6 +111,7 @@ def write_shots(
                     end=span.end,
                     prompt=prompt.prompt,
                     composition=prompt.composition,
+                    setting=scene.setting,
                     subject=scene.subject,
                     palette=scene.palette,
                     camera=scene.camera,

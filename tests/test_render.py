@@ -9,7 +9,7 @@ from schemas import Shot
 
 
 def make_shot(palette, prompt="a singer on a rooftop above the city", composition="left_third"):
-    return Shot(index=0, scene_index=0, start=0, end=2, prompt=prompt, composition=composition, subject="singer", palette=palette, camera="hold", seed=3)
+    return Shot(index=0, scene_index=0, start=0, end=2, prompt=prompt, composition=composition, setting="rooftop", subject="singer", palette=palette, camera="hold", seed=3)
 
 
 def test_same_seed_same_pixels_new_seed_new_pixels():

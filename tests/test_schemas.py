@@ -18,7 +18,7 @@ STYLE = {"medium": "flat vector art", "lighting": "neon at night", "recurring_mo
 def shot(i, start, end):
     return {
         "index": i, "scene_index": 0, "start": start, "end": end, "prompt": "a kite over the sea",
-        "composition": "center", "subject": "kite", "palette": ["#000000", "#ff0000", "#ffffff"],
+        "composition": "center", "setting": "beach", "subject": "kite", "palette": ["#000000", "#ff0000", "#ffffff"],
         "camera": "hold", "seed": 1,
     }
 
