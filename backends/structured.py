@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+import json
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -28,6 +29,47 @@ def _errors(exc: ValidationError) -> str:
     )
 
 
+def max_json_chars(schema: dict[str, Any]) -> int:
+    """Upper bound on the length of any JSON text valid under `schema` (compact, no whitespace).
+
+    Every token is at least one character, so this many new tokens always lets the grammar close
+    the JSON: a reply is never cut off. Strings count 6 characters per character (a \\uXXXX escape).
+    Raises ValueError for an unbounded string or list.
+    """
+    defs = schema.get("$defs", {})
+
+    def bound(node: dict[str, Any]) -> int:
+        if "$ref" in node:
+            return bound(defs[node["$ref"].split("/")[-1]])
+        if "anyOf" in node:
+            return max(bound(n) for n in node["anyOf"])
+        if "enum" in node or "const" in node:
+            values = node.get("enum", [node.get("const")])
+            return max(len(json.dumps(v)) for v in values)
+        kind = node.get("type")
+        if kind == "object":
+            props = node.get("properties", {})
+            return 2 + sum(len(json.dumps(k)) + 2 + bound(v) for k, v in props.items())
+        if kind == "array":
+            if "maxItems" not in node:
+                raise ValueError("unbounded array in schema")
+            return 2 + node["maxItems"] * (bound(node.get("items", {})) + 1)
+        if kind == "string":
+            if "maxLength" not in node:
+                raise ValueError("unbounded string in schema")
+            return 2 + 6 * node["maxLength"]
+        if kind == "integer":
+            lo, hi = node.get("minimum", -(10**18)), node.get("maximum", 10**18)
+            return max(len(str(lo)), len(str(hi)))
+        if kind == "boolean":
+            return 5
+        if kind == "null":
+            return 4
+        return 32  # number
+
+    return bound(schema)
+
+
 def generate_structured(
     model: TextModel,
     messages: Sequence[Message],
@@ -35,7 +77,6 @@ def generate_structured(
     *,
     what: str,
     attempts: int = 3,
-    max_new_tokens: int = 512,
     seed: int = 0,
     images: Sequence[Path] = (),
     audio: Sequence[Path] = (),
@@ -43,6 +84,7 @@ def generate_structured(
 ) -> M:
     """Ask `model` for an `output_type`; re-ask with pydantic's errors up to `attempts` times."""
     schema = output_type.model_json_schema()
+    max_new_tokens = max_json_chars(schema)
     convo: list[Message] = list(messages)
     failures: list[tuple[str, str]] = []
     for attempt in range(attempts):

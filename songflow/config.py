@@ -33,11 +33,10 @@ class AnalyzeConfig(_Frozen):
     # Section boundaries closer than this many bars are merged.
     min_section_bars: int = Field(2, ge=1)
     max_sections: int = Field(8, ge=1, le=12)
-    max_new_tokens: int = 512
 
 
 class PlanConfig(_Frozen):
-    max_new_tokens: int = 700
+    """Nothing to set yet: scene timing comes from the sections."""
 
 
 class ShotConfig(_Frozen):
@@ -46,7 +45,6 @@ class ShotConfig(_Frozen):
     beats_per_shot_intense: int = Field(4, ge=1)
     # How far (in beats) a cut may move to land on a downbeat.
     downbeat_snap_beats: int = Field(1, ge=0)
-    max_new_tokens_per_shot: int = 80
 
 
 class RenderConfig(_Frozen):
@@ -58,7 +56,6 @@ class RenderConfig(_Frozen):
 class QAConfig(_Frozen):
     pass_score: int = Field(5, ge=0, le=10, description="Minimum model score (0-10) to accept.")
     max_rerenders: int = Field(2, ge=0, le=5, description="Re-renders (new seed) per failed shot.")
-    max_new_tokens: int = 160
 
 
 class AssembleConfig(_Frozen):

@@ -112,7 +112,6 @@ def analyze_song(
         exact_items(SongInterpretation, "sections", len(sections)),
         what="analyze (stage 1)",
         attempts=model_cfg.attempts,
-        max_new_tokens=cfg.max_new_tokens,
         seed=model_cfg.seed,
     )
     return SongAnalysis(

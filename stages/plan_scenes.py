@@ -43,7 +43,6 @@ def plan_scenes(
         StyleBible,
         what="plan_scenes (stage 2), style bible",
         attempts=model_cfg.attempts,
-        max_new_tokens=cfg.max_new_tokens,
         seed=model_cfg.seed,
     )
     scenes: list[Scene] = []
@@ -70,7 +69,6 @@ def plan_scenes(
             scene_draft_after(previous.palette if previous else None),
             what=f"plan_scenes (stage 2), scene {section.index}",
             attempts=model_cfg.attempts,
-            max_new_tokens=cfg.max_new_tokens,
             seed=model_cfg.seed + 1 + section.index,
         )
         scenes.append(

@@ -112,7 +112,6 @@ def judge_keyframe(
         KeyframeVerdict,
         what=f"qa_keyframes (stage 4), shot {shot.index}",
         attempts=model_cfg.attempts,
-        max_new_tokens=cfg.max_new_tokens,
         seed=model_cfg.seed + 1000 * attempt + shot.index,
         images=images,
     )

@@ -98,7 +98,6 @@ def write_shots(
             exact_items(ShotPromptBatch, "shots", len(mine)),
             what=f"write_shots (stage 3), scene {scene.index}",
             attempts=model_cfg.attempts,
-            max_new_tokens=40 + cfg.max_new_tokens_per_shot * len(mine),
             seed=model_cfg.seed + scene.index,
         )
         for span, prompt in zip(mine, batch.shots):

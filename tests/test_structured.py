@@ -45,3 +45,20 @@ def test_a_wrong_count_is_a_failure_with_the_reason_fed_back():
     with pytest.raises(ModelOutputError, match="at least 2 items"):
         generate_structured(model, MESSAGES, exact_items(ShotPromptBatch, "shots", 2), what="shots", attempts=2)
     assert "at least 2 items" in model.calls[1]["messages"][-1]["content"]
+
+
+def test_token_budget_covers_the_longest_valid_reply():
+    """max_new_tokens comes from the schema, so a grammar-bound reply is never cut off."""
+    import json
+
+    from backends.structured import max_json_chars
+    from schemas import SceneDraft
+
+    longest = {"issues": ["\u00e9" * 100] * 4, "passed": False, "score": 10}
+    assert max_json_chars(KeyframeVerdict.model_json_schema()) >= len(json.dumps(longest, separators=(",", ":")))
+    scene = {"setting": "x" * 100, "subject": "y" * 80, "camera": "tilt_down",
+             "palette": {"shadow": "midnight blue", "midtone": "electric blue", "highlight": "lavender", "accent": "turquoise"}}
+    SceneDraft.model_validate(scene)
+    assert max_json_chars(SceneDraft.model_json_schema()) >= len(json.dumps(scene, separators=(",", ":")))
+    with pytest.raises(ValueError, match="unbounded string"):
+        max_json_chars({"type": "object", "properties": {"a": {"type": "string"}}})
