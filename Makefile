@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.songflow-installed
 
-.PHONY: setup demo test test-all clean
+.PHONY: setup demo test chromium clean
 
 setup: $(STAMP)
 
@@ -20,8 +20,12 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/songflow -v demo
 
-test: setup
+# The UI screenshot test drives Debian's Chromium (installed here when missing, as root).
+test: setup chromium
 	$(BIN)/python -m pytest -q
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 clean:
 	rm -rf $(VENV) outputs/*/

@@ -6,6 +6,7 @@ Heavy imports (torch, transformers) happen only when a backend that needs them i
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from backends.base import Message, TextModel
 from songflow.config import ModelConfig, cache_dir
@@ -27,6 +28,15 @@ def _load_hf(rest: str, cfg: ModelConfig) -> TextModel:
     return TransformersModel(rest, model_id=cfg.id, temperature=cfg.temperature)
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can take, known from its id without loading it."""
+
+    schema: bool = True
+    images: bool = False
+    audio: bool = False
+
+
 SCHEMES: dict[str, tuple[Callable[[str, ModelConfig], TextModel], str]] = {
     "gguf": (_load_gguf, "gguf:embedded (the shipped Gemma 3 270M) or gguf:<path to .gguf>"),
     "hf": (_load_hf, "hf:<hub id or local folder> (transformers, in process)"),
@@ -42,6 +52,12 @@ def check_model_id(model_id: str) -> tuple[str, str]:
     return scheme, rest
 
 
+def capabilities(model_id: str) -> Capabilities:
+    """Capabilities of the model named by `model_id` (the text backends here take text only)."""
+    check_model_id(model_id)
+    return Capabilities()
+
+
 def load_model(cfg: ModelConfig) -> TextModel:
     """Load the model named by `cfg.id`."""
     scheme, rest = check_model_id(cfg.id)
@@ -49,4 +65,4 @@ def load_model(cfg: ModelConfig) -> TextModel:
     return loader(rest, cfg)
 
 
-__all__ = ["Message", "TextModel", "check_model_id", "load_model"]
+__all__ = ["Capabilities", "Message", "TextModel", "capabilities", "check_model_id", "load_model"]

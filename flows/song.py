@@ -1,38 +1,51 @@
 """One flow run per song: analyze -> plan_scenes -> write_shots -> render -> qa -> assemble.
 
-Tasks are thin wrappers: they call the stage, write its validated output atomically under
-`outputs/<song>/`, and publish a small artifact. The stages themselves know nothing of Prefect.
+Tasks are thin wrappers around the stages. Each persists its result under a cache key made of what
+determines it (flows/caching.py), so a rerun - a retry from the UI, a new run with the same
+parameters, or `songflow run` again - reuses every finished stage and recomputes only what failed
+and what follows. Keyframes and QA are cached per shot. `from_stage` recomputes one stage and
+everything after it, reading the earlier stages' JSON from disk (hand edits included, validated).
 """
 
-from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Literal
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.tasks import exponential_backoff
 
 import backends
 from backends.base import TextModel
 from backends.renderers import load_renderer
+from flows.caching import stage_key
 from schemas.analysis import SongAnalysis
-from schemas.qa import QAReport
-from schemas.scenes import ScenePlan
-from schemas.shots import ShotList
+from schemas.qa import QAReport, ShotQA
+from schemas.scenes import ScenePlan, StyleBible
+from schemas.shots import Shot, ShotList
 from songflow.config import ModelConfig, PipelineConfig, from_env
+from songflow.errors import InputError
 from songflow.lyrics import read_lyrics
+from songflow.report import contact_sheet
 from songflow.store import SongOutputs
 from stages.analyze import analyze_song
 from stages.assemble import assemble_video
 from stages.plan_scenes import plan_scenes
-from stages.qa_keyframes import qa_keyframes
-from stages.render_keyframes import render_keyframe
+from stages.qa_keyframes import qa_report, qa_shot
+from stages.render_keyframes import keyframe_name, render_keyframe
 from stages.write_shots import write_shots
+
+STAGES = ("analyze", "plan", "shots", "render", "qa", "assemble")
+Stage = Literal["analyze", "plan", "shots", "render", "qa", "assemble"]
+
+# Tasks that run a model carry this tag: `prefect concurrency-limit create songflow-model 1` on a
+# server keeps two runs on one machine from loading two copies of a model at once.
+MODEL_TAG = "songflow-model"
 
 
 class ModelPool:
-    """Loads each model id once per process; tasks share it."""
+    """Loads each model id once per process, on first use; tasks share it."""
 
     def __init__(self) -> None:
         self._models: dict[str, TextModel] = {}
@@ -42,6 +55,18 @@ class ModelPool:
         """Use an already-built model for its id (a custom backend instance, or a test double)."""
         with self._lock:
             self._models[model.id] = model
+
+    def sees_images(self, model_id: str) -> bool:
+        """Whether the model takes images, without loading it if it is not loaded yet."""
+        with self._lock:
+            if model_id in self._models:
+                return self._models[model_id].supports_images
+        return backends.capabilities(model_id).images
+
+    def __reduce__(self):
+        # Served runs cloudpickle the flow into a subprocess; the pool goes by reference, so each
+        # process keeps one pool (and one copy of each model) of its own.
+        return (_shared_pool, ())
 
     def get(self, cfg: ModelConfig) -> TextModel:
         with self._lock:
@@ -53,77 +78,157 @@ class ModelPool:
 MODELS = ModelPool()
 
 
-def _song_name(audio: Path, title: str | None) -> str:
+def _shared_pool() -> ModelPool:
+    return MODELS
+
+TRANSIENT = (ConnectionError, TimeoutError)
+
+
+def is_transient(task, task_run, state) -> bool:
+    """Retry a task only for failures that a second try can fix: a server down or slow.
+
+    A model reply that failed validation after its own re-asks is not retried blindly.
+    """
+    exc = state.result(raise_on_failure=False)
+    try:
+        import httpx
+
+        transient: tuple[type[BaseException], ...] = (*TRANSIENT, httpx.TransportError)
+    except ImportError:  # pragma: no cover
+        transient = TRANSIENT
+    return isinstance(exc, transient)
+
+
+RETRIES = dict(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_condition_fn=is_transient)
+
+
+def song_name(audio: Path, title: str | None) -> str:
     return title or Path(audio).stem
 
 
-@task(name="analyze", cache_policy=NO_CACHE, tags=["gemma"])
-def analyze_task(audio: Path, lyrics: Path | None, title: str | None, cfg: PipelineConfig, out: SongOutputs) -> SongAnalysis:
-    model = MODELS.get(cfg.model)
+@task(
+    name="analyze",
+    cache_key_fn=stage_key("analyze", config=("analyze",), prompts=("analyze",), uses_model=True),
+    persist_result=True,
+    tags=[MODEL_TAG],
+    **RETRIES,
+)
+def analyze_task(audio: Path, lyrics: Path | None, title: str, cfg: PipelineConfig) -> SongAnalysis:
     parsed = read_lyrics(lyrics) if lyrics else None
-    analysis = analyze_song(audio, parsed, model, cfg.analyze, cfg.model, title=_song_name(audio, title))
-    out.save("analysis", analysis)
-    i = analysis.interpretation
-    create_markdown_artifact(
-        key="song-analysis",
-        markdown=(
-            f"**{analysis.title}**: {analysis.duration:.1f}s, {analysis.tempo:.0f} BPM, {len(analysis.beats)} beats, "
-            f"{len(analysis.sections)} sections\n\nMood: {i.mood}. Themes: {', '.join(i.themes)}."
-        ),
-        description="Stage 1: song analysis",
-    )
-    return analysis
+    return analyze_song(audio, parsed, MODELS.get(cfg.model), cfg.analyze, cfg.model, title=title)
 
 
-@task(name="plan_scenes", cache_policy=NO_CACHE, tags=["gemma"])
-def plan_task(analysis: SongAnalysis, cfg: PipelineConfig, out: SongOutputs) -> ScenePlan:
-    plan = plan_scenes(analysis, MODELS.get(cfg.model), cfg.plan, cfg.model)
-    out.save("scenes", plan)
-    return plan
+@task(
+    name="plan_scenes",
+    cache_key_fn=stage_key("plan", config=("plan",), prompts=("plan_style", "plan_scene"), uses_model=True),
+    persist_result=True,
+    tags=[MODEL_TAG],
+    **RETRIES,
+)
+def plan_task(analysis: SongAnalysis, cfg: PipelineConfig) -> ScenePlan:
+    return plan_scenes(analysis, MODELS.get(cfg.model), cfg.plan, cfg.model)
 
 
-@task(name="write_shots", cache_policy=NO_CACHE, tags=["gemma"])
-def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig, out: SongOutputs) -> ShotList:
-    shots = write_shots(analysis, plan, MODELS.get(cfg.model), cfg.shots, cfg.model)
-    out.save("shots", shots)
-    return shots
+@task(
+    name="write_shots",
+    cache_key_fn=stage_key("shots", config=("shots",), prompts=("write_shots",), uses_model=True),
+    persist_result=True,
+    tags=[MODEL_TAG],
+    **RETRIES,
+)
+def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> ShotList:
+    return write_shots(analysis, plan, MODELS.get(cfg.model), cfg.shots, cfg.model)
 
 
-@task(name="render_keyframes", cache_policy=NO_CACHE)
-def render_task(shots: ShotList, plan: ScenePlan, cfg: PipelineConfig, out: SongOutputs) -> list[Path]:
+@task(
+    name="render",
+    task_run_name="render-shot-{shot.index}",
+    cache_key_fn=stage_key("render", config=("render",)),
+    persist_result=True,
+)
+def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> Path:
+    return render_keyframe(shot, load_renderer(cfg.render.renderer), out.root, style=style, cfg=cfg.render)
+
+
+@task(
+    name="qa",
+    task_run_name="qa-shot-{shot.index}",
+    cache_key_fn=stage_key("qa", config=("qa", "render"), prompts=("qa_keyframes",), uses_model=True),
+    persist_result=True,
+    tags=[MODEL_TAG],
+    **RETRIES,
+)
+def qa_task(shot: Shot, keyframe: Path, previous: Path | None, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotQA:
     renderer = load_renderer(cfg.render.renderer)
-    return [render_keyframe(s, renderer, out.root, style=plan.style, cfg=cfg.render) for s in shots.shots]
+
+    def rerender(s: Shot, attempt: int) -> Path:
+        return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render)
+
+    return qa_shot(shot, keyframe, previous, MODELS.get(cfg.model), rerender, cfg.qa, cfg.model, out_dir=out.root)
 
 
-@task(name="qa_keyframes", cache_policy=NO_CACHE, tags=["gemma"])
-def qa_task(shots: ShotList, plan: ScenePlan, keyframes: list[Path], cfg: PipelineConfig, out: SongOutputs) -> QAReport:
-    renderer = load_renderer(cfg.render.renderer)
-
-    def rerender(shot, attempt):
-        return render_keyframe(shot, renderer, out.root, attempt=attempt, seed=shot.seed_for(attempt), style=plan.style, cfg=cfg.render)
-
-    report = qa_keyframes(shots, keyframes, MODELS.get(cfg.model), rerender, cfg.qa, cfg.model, out_dir=out.root)
-    out.save("qa", report)
-    passed = sum(s.passed for s in report.shots)
-    create_markdown_artifact(
-        key="qa-verdicts",
-        markdown=f"{passed}/{len(report.shots)} shots passed QA (evidence: {report.evidence_kind}).",
-        description="Stage 4: vision QA",
-    )
-    return report
-
-
-@task(name="assemble", cache_policy=NO_CACHE)
-def assemble_task(analysis: SongAnalysis, shots: ShotList, qa: QAReport, cfg: PipelineConfig, out: SongOutputs) -> Path:
-    chosen = [out.root / s.attempts[s.chosen_attempt].image for s in qa.shots]
-    return assemble_video(Path(analysis.audio_path), analysis.duration, shots, chosen, analysis.lyrics, out.video, cfg.assemble)
+@task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), persist_result=True)
+def assemble_task(analysis: SongAnalysis, shots: ShotList, keyframes: list[Path], cfg: PipelineConfig, out: SongOutputs) -> Path:
+    return assemble_video(Path(analysis.audio_path), analysis.duration, shots, keyframes, analysis.lyrics, out.video, cfg.assemble)
 
 
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
     params = flow_run.parameters
-    return _song_name(Path(params["audio"]), params.get("title"))
+    return song_name(Path(params["audio"]), params.get("title"))
+
+
+def _artifact_key(out: SongOutputs, what: str) -> str:
+    return f"{out.root.name}-{what}"[:100]
+
+
+def _publish_analysis(out: SongOutputs, a: SongAnalysis) -> None:
+    rows = [
+        {"section": s.index + 1, "start": f"{s.start:.2f}", "end": f"{s.end:.2f}", "energy": f"{s.energy:.2f}",
+         "note": n.description, "lyrics": " / ".join(line.text for line in s.lyrics)}
+        for s, n in zip(a.sections, a.interpretation.sections)
+    ]
+    create_table_artifact(
+        key=_artifact_key(out, "analysis"),
+        table=rows,
+        description=f"Stage 1: {a.title}, {a.duration:.1f}s, {a.tempo:.0f} BPM, {len(a.beats)} beats. Mood: {a.interpretation.mood}",
+    )
+
+
+def _publish_plan(out: SongOutputs, p: ScenePlan) -> None:
+    rows = [{"scene": s.index + 1, "start": f"{s.start:.2f}", "setting": s.setting, "subject": s.subject,
+             "palette": " ".join(s.palette), "camera": s.camera} for s in p.scenes]
+    create_table_artifact(
+        key=_artifact_key(out, "scene-plan"),
+        table=rows,
+        description=f"Stage 2: style {p.style.medium}; {p.style.lighting}; motif {p.style.recurring_motif}",
+    )
+
+
+def _publish_shots(out: SongOutputs, s: ShotList) -> None:
+    rows = [{"shot": x.index, "scene": x.scene_index + 1, "start": f"{x.start:.2f}", "end": f"{x.end:.2f}",
+             "composition": x.composition, "prompt": x.prompt} for x in s.shots]
+    create_table_artifact(key=_artifact_key(out, "shot-list"), table=rows, description=f"Stage 3: {len(rows)} shots")
+
+
+def _publish_qa(out: SongOutputs, r: QAReport) -> None:
+    rows = []
+    for entry in r.shots:
+        chosen = entry.attempts[entry.chosen_attempt]
+        failed = [c.name for c in chosen.evidence.checks if not c.passed]
+        rows.append({"shot": entry.shot_index, "attempts": len(entry.attempts), "passed": entry.passed,
+                     "score": chosen.verdict.score, "failed checks": ", ".join(failed), "issues": "; ".join(chosen.verdict.issues)})
+    passed = sum(e.passed for e in r.shots)
+    create_table_artifact(
+        key=_artifact_key(out, "qa"),
+        table=rows,
+        description=f"Stage 4: {passed}/{len(rows)} shots passed (evidence: {r.evidence_kind}, pass score {r.pass_score})",
+    )
+
+
+def _exists(paths: list[Path]) -> bool:
+    return all(Path(p).is_file() for p in paths)
 
 
 @flow(name="songflow", flow_run_name=_run_name, log_prints=True)
@@ -134,17 +239,100 @@ def make_video(
     preset: str = "default",
     model: str | None = None,
     outputs: Path | None = None,
+    from_stage: Stage | None = None,
 ) -> Path:
-    """Song in, music video out."""
-    cfg = from_env(preset, model=model, outputs=outputs)
-    out = SongOutputs.for_song(cfg.outputs, _song_name(audio, title))
+    """Song in, music video out. `from_stage` recomputes that stage and all after it."""
     logger = get_run_logger()
-    logger.info("writing to %s with model %s", out.root, cfg.model.id)
-    analysis = analyze_task(audio, lyrics, title, cfg, out)
-    plan = plan_task(analysis, cfg, out)
-    shots = shots_task(analysis, plan, cfg, out)
-    keyframes = render_task(shots, plan, cfg, out)
-    report = qa_task(shots, plan, keyframes, cfg, out)
-    video = assemble_task(analysis, shots, report, cfg, out)
+    cfg = from_env(preset, model=model, outputs=outputs)
+    name = song_name(audio, title)
+    out = SongOutputs.for_song(cfg.outputs, name)
+    first = STAGES.index(from_stage) if from_stage else 0
+
+    def fresh(stage: str) -> dict:
+        return {"refresh_cache": from_stage is not None and STAGES.index(stage) >= first}
+
+    def from_disk(stage: str) -> bool:
+        return STAGES.index(stage) < first
+
+    logger.info("writing to %s with model %s%s", out.root, cfg.model.id, f", from stage {from_stage}" if from_stage else "")
+
+    if from_disk("analyze"):
+        analysis = out.load("analysis", SongAnalysis)
+    else:
+        analysis = analyze_task.with_options(**fresh("analyze"))(Path(audio), Path(lyrics) if lyrics else None, name, cfg)
+        out.save("analysis", analysis)
+    _publish_analysis(out, analysis)
+
+    if from_disk("plan"):
+        plan = out.load("scenes", ScenePlan)
+    else:
+        plan = plan_task.with_options(**fresh("plan"))(analysis, cfg)
+        out.save("scenes", plan)
+    _check_plan_fits(plan, analysis)
+    _publish_plan(out, plan)
+
+    if from_disk("shots"):
+        shots = out.load("shots", ShotList)
+    else:
+        shots = shots_task.with_options(**fresh("shots"))(analysis, plan, cfg)
+        out.save("shots", shots)
+    _publish_shots(out, shots)
+    n = len(shots.shots)
+
+    if from_disk("render"):
+        keyframes = [out.root / keyframe_name(s.index, 0) for s in shots.shots]
+        if not _exists(keyframes):
+            raise InputError(f"keyframes missing in {out.root / 'keyframes'}: rerun with --from render")
+    else:
+        progress = create_progress_artifact(0.0, key=_artifact_key(out, "render-progress"), description="Rendering keyframes")
+        keyframes = []
+        for i, shot in enumerate(shots.shots):
+            path = render_task.with_options(**fresh("render"))(shot, plan.style, cfg, out)
+            if not path.is_file():  # cached result, file deleted since: draw it again
+                path = render_task.with_options(refresh_cache=True)(shot, plan.style, cfg, out)
+            keyframes.append(path)
+            update_progress_artifact(progress, 100.0 * (i + 1) / n)
+
+    if from_disk("qa"):
+        report = out.load("qa", QAReport)
+    else:
+        progress = create_progress_artifact(0.0, key=_artifact_key(out, "qa-progress"), description="QA of keyframes")
+        results: list[ShotQA] = []
+        previous: Path | None = None
+        for i, (shot, keyframe) in enumerate(zip(shots.shots, keyframes)):
+            result = qa_task.with_options(**fresh("qa"))(shot, keyframe, previous, plan.style, cfg, out)
+            if not _exists([out.root / a.image for a in result.attempts]):
+                result = qa_task.with_options(refresh_cache=True)(shot, keyframe, previous, plan.style, cfg, out)
+            results.append(result)
+            previous = out.root / result.attempts[result.chosen_attempt].image
+            update_progress_artifact(progress, 100.0 * (i + 1) / n)
+        report = qa_report(results, model_id=cfg.model.id, sees_images=MODELS.sees_images(cfg.model.id), cfg=cfg.qa)
+        out.save("qa", report)
+    _publish_qa(out, report)
+
+    chosen = [out.root / e.attempts[e.chosen_attempt].image for e in report.shots]
+    video = assemble_task.with_options(**fresh("assemble"))(analysis, shots, chosen, cfg, out)
+    if not video.is_file():
+        video = assemble_task.with_options(refresh_cache=True)(analysis, shots, chosen, cfg, out)
+    sheet = contact_sheet(shots, report, out.root, out.root / "storyboard.png")
+    create_link_artifact(key=_artifact_key(out, "video"), link=video.resolve().as_uri(), link_text=f"{name}: video.mp4")
+    create_link_artifact(key=_artifact_key(out, "storyboard"), link=sheet.resolve().as_uri(), link_text=f"{name}: storyboard.png")
+    create_markdown_artifact(
+        key=_artifact_key(out, "summary"),
+        markdown=f"**{name}**: [{video.name}]({video.resolve().as_uri()}), [storyboard]({sheet.resolve().as_uri()}), "
+        f"{n} shots, {sum(e.passed for e in report.shots)}/{n} passed QA.",
+    )
     logger.info("video: %s", video)
     return video
+
+
+def _check_plan_fits(plan: ScenePlan, analysis: SongAnalysis) -> None:
+    """A (possibly hand-edited) plan must still match the song's sections."""
+    if abs(plan.duration - analysis.duration) > 1e-3 or len(plan.scenes) != len(analysis.sections):
+        raise InputError(
+            f"scene plan does not match the song: {len(plan.scenes)} scenes over {plan.duration:.2f}s "
+            f"for {len(analysis.sections)} sections over {analysis.duration:.2f}s"
+        )
+    for scene, section in zip(plan.scenes, analysis.sections):
+        if abs(scene.start - section.start) > 1e-3 or abs(scene.end - section.end) > 1e-3:
+            raise InputError(f"scene {scene.index} ({scene.start:.2f}-{scene.end:.2f}s) does not match section {section.index} ({section.start:.2f}-{section.end:.2f}s)")

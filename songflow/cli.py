@@ -35,13 +35,77 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
     from flows.song import make_video
 
     started = time.perf_counter()
-    video = make_video(audio=audio, lyrics=lyrics, title=args.title, preset=args.preset, model=args.model, outputs=args.outputs)
+    video = make_video(
+        audio=audio,
+        lyrics=lyrics,
+        title=args.title,
+        preset=args.preset,
+        model=args.model,
+        outputs=args.outputs,
+        from_stage=getattr(args, "from_stage", None),
+    )
     print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s")
     return video
 
 
 def cmd_run(args: argparse.Namespace) -> None:
     _run(Path(args.song), Path(args.lyrics) if args.lyrics else None, args)
+
+
+def find_songs(folder: Path) -> list[tuple[Path, Path | None]]:
+    """Audio files in `folder`, each with the lyrics file of the same stem (.lrc before .txt)."""
+    from songflow.audio import AUDIO_SUFFIXES
+
+    if not folder.is_dir():
+        raise InputError(f"not a folder: {folder}")
+    songs = []
+    for audio in sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES):
+        lyrics = next((audio.with_suffix(s) for s in (".lrc", ".txt") if audio.with_suffix(s).is_file()), None)
+        songs.append((audio, lyrics))
+    if not songs:
+        raise InputError(f"no audio files (wav, mp3, ogg, flac) in {folder}")
+    return songs
+
+
+def cmd_batch(args: argparse.Namespace) -> None:
+    """One flow run per song, at most --parallel at a time, and a summary at the end."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from songflow.config import prefect_defaults
+
+    songs = find_songs(Path(args.folder))
+    for audio, lyrics in songs:  # every input is checked before any run starts
+        _check_inputs(audio, lyrics, args.model, args.preset)
+    prefect_defaults()
+    from flows.song import make_video
+
+    def one(song: tuple[Path, Path | None]) -> tuple[str, str, float]:
+        audio, lyrics = song
+        started = time.perf_counter()
+        try:
+            video = make_video(audio=audio, lyrics=lyrics, preset=args.preset, model=args.model, outputs=args.outputs)
+            return audio.name, f"ok  {video}", time.perf_counter() - started
+        except Exception as exc:  # one failed song does not stop the batch; the summary names it
+            return audio.name, f"FAILED  {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", time.perf_counter() - started
+
+    with ThreadPoolExecutor(max_workers=args.parallel) as pool:
+        results = list(pool.map(one, songs))
+    print(f"songflow: batch of {len(results)} song(s), parallel {args.parallel}")
+    for name, status, seconds in results:
+        print(f"  {name:<32} {seconds:7.0f}s  {status}")
+    failed = sum(status.startswith("FAILED") for _, status, _ in results)
+    if failed:
+        raise SongflowError(f"{failed} of {len(results)} song(s) failed")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    """Serve the flow so runs can be started from the Prefect UI or API with parameters."""
+    from songflow.config import prefect_defaults
+
+    prefect_defaults()
+    from flows.song import make_video
+
+    make_video.serve(name=args.name, tags=["songflow"], limit=args.limit)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -76,12 +140,29 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="make a video for one song")
     run.add_argument("song", help="audio file: wav, mp3, ogg or flac")
     run.add_argument("--lyrics", help="lyrics: timed .lrc or plain .txt")
+    run.add_argument(
+        "--from",
+        dest="from_stage",
+        choices=["analyze", "plan", "shots", "render", "qa", "assemble"],
+        help="recompute this stage and all after it; earlier stages are read from outputs/<song>/ (edits included)",
+    )
     common(run)
     run.set_defaults(func=cmd_run)
 
     demo = sub.add_parser("demo", help="generate the demo song and make its video")
     common(demo)
     demo.set_defaults(func=cmd_demo)
+
+    batch = sub.add_parser("batch", help="one flow run per audio file in a folder (lyrics matched by file stem)")
+    batch.add_argument("folder")
+    batch.add_argument("--parallel", type=int, default=2, help="songs at a time")
+    common(batch)
+    batch.set_defaults(func=cmd_batch)
+
+    serve = sub.add_parser("serve", help="serve the flow: start runs from the Prefect UI with parameters")
+    serve.add_argument("--name", default="songflow", help="deployment name")
+    serve.add_argument("--limit", type=int, default=1, help="flow runs at a time")
+    serve.set_defaults(func=cmd_serve)
 
     song = sub.add_parser("make-song", help="write a synthesized song (.wav + .lrc)")
     song.add_argument("folder")

@@ -118,45 +118,65 @@ def judge_keyframe(
     return evidence, verdict
 
 
-def qa_keyframes(
-    shots: ShotList,
-    keyframes: list[Path],
+def qa_shot(
+    shot: Shot,
+    keyframe: Path,
+    previous: Path | None,
     model: TextModel,
     rerender: Callable[[Shot, int], Path],  # (shot, attempt) -> keyframe drawn with shot.seed_for(attempt)
     cfg: QAConfig = QAConfig(),
     model_cfg: ModelConfig = ModelConfig(),
     *,
     out_dir: Path,
+) -> ShotQA:
+    """Judge one keyframe; re-render it via `rerender` at most `cfg.max_rerenders` times until accepted."""
+    attempts: list[QAAttempt] = []
+    image = keyframe
+    for attempt in range(cfg.max_rerenders + 1):
+        if attempt:
+            image = rerender(shot, attempt)
+        evidence, verdict = judge_keyframe(shot, image, previous, model, cfg, model_cfg, attempt)
+        accepted = verdict.passed and verdict.score >= cfg.pass_score and all(c.passed for c in evidence.checks)
+        attempts.append(
+            QAAttempt(
+                attempt=attempt,
+                seed=shot.seed_for(attempt),
+                image=str(Path(image).relative_to(out_dir)),
+                evidence=evidence,
+                verdict=verdict,
+                accepted=accepted,
+            )
+        )
+        log.info("shot %d attempt %d: score %d, %s", shot.index, attempt, verdict.score, "accepted" if accepted else "rejected")
+        if accepted:
+            break
+    chosen = next((a.attempt for a in attempts if a.accepted), None)
+    if chosen is None:  # none accepted: keep the best-scoring attempt that passed the most checks
+        chosen = max(attempts, key=lambda a: (sum(c.passed for c in a.evidence.checks), a.verdict.score)).attempt
+    return ShotQA(shot_index=shot.index, attempts=attempts, passed=attempts[chosen].accepted, chosen_attempt=chosen)
+
+
+def qa_keyframes(
+    shots: ShotList,
+    keyframes: list[Path],
+    model: TextModel,
+    rerender: Callable[[Shot, int], Path],
+    cfg: QAConfig = QAConfig(),
+    model_cfg: ModelConfig = ModelConfig(),
+    *,
+    out_dir: Path,
 ) -> QAReport:
-    """Judge every keyframe; re-render a failed shot via `rerender(shot, attempt)` at most `cfg.max_rerenders` times."""
+    """Judge every keyframe in order; each is compared with the keyframe chosen for the shot before."""
     results: list[ShotQA] = []
     previous: Path | None = None
-    for shot, first in zip(shots.shots, keyframes, strict=True):
-        attempts: list[QAAttempt] = []
-        image = first
-        for attempt in range(cfg.max_rerenders + 1):
-            if attempt:
-                image = rerender(shot, attempt)
-            evidence, verdict = judge_keyframe(shot, image, previous, model, cfg, model_cfg, attempt)
-            accepted = verdict.passed and verdict.score >= cfg.pass_score and all(c.passed for c in evidence.checks)
-            attempts.append(
-                QAAttempt(
-                    attempt=attempt,
-                    seed=shot.seed_for(attempt),
-                    image=str(Path(image).relative_to(out_dir)),
-                    evidence=evidence,
-                    verdict=verdict,
-                    accepted=accepted,
-                )
-            )
-            log.info("shot %d attempt %d: score %d, %s", shot.index, attempt, verdict.score, "accepted" if accepted else "rejected")
-            if accepted:
-                break
-        chosen = next((a.attempt for a in attempts if a.accepted), None)
-        if chosen is None:  # none accepted: keep the best-scoring attempt that passed the most checks
-            chosen = max(attempts, key=lambda a: (sum(c.passed for c in a.evidence.checks), a.verdict.score)).attempt
-        results.append(ShotQA(shot_index=shot.index, attempts=attempts, passed=attempts[chosen].accepted, chosen_attempt=chosen))
-        previous = Path(out_dir) / attempts[chosen].image
-    kind = "image" if model.supports_images else "image-statistics"
-    return QAReport(model=model.id, evidence_kind=kind, pass_score=cfg.pass_score, shots=results)
+    for shot, keyframe in zip(shots.shots, keyframes, strict=True):
+        result = qa_shot(shot, keyframe, previous, model, rerender, cfg, model_cfg, out_dir=out_dir)
+        results.append(result)
+        previous = Path(out_dir) / result.attempts[result.chosen_attempt].image
+    return qa_report(results, model_id=model.id, sees_images=model.supports_images, cfg=cfg)
 
+
+def qa_report(results: list[ShotQA], *, model_id: str, sees_images: bool, cfg: QAConfig = QAConfig()) -> QAReport:
+    """The report over per-shot results (which may come from cached per-shot runs)."""
+    kind = "image" if sees_images else "image-statistics"
+    return QAReport(model=model_id, evidence_kind=kind, pass_score=cfg.pass_score, shots=results)

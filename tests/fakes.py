@@ -44,7 +44,7 @@ class StageFake(TextModel):
 
     supports_schema = True
 
-    def __init__(self, shots_reply: str, model_id: str = "fake:stages"):
+    def __init__(self, shots_reply: str | None, model_id: str = "fake:stages"):
         self.id = model_id
         self.shots_reply = shots_reply
         self.calls: list[str] = []
@@ -65,6 +65,9 @@ class StageFake(TextModel):
             palette = {"shadow": "deep navy", "midtone": midtone, "highlight": "ivory", "accent": "coral"}
             return json.dumps({"setting": "a beach", "subject": "a kite", "camera": "zoom_in", "palette": palette})
         if title == "ShotPromptBatch":
+            if self.shots_reply is None:  # valid: as many prompts as the schema asks for
+                n = props["shots"]["minItems"]
+                return json.dumps({"shots": [{"prompt": "a kite over the bay at dusk", "composition": "wide"}] * n})
             return self.shots_reply
         if title == "KeyframeVerdict":
             return json.dumps({"score": 7, "passed": True, "issues": []})

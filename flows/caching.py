@@ -1,0 +1,74 @@
+"""Cache keys for stage tasks: what determines a stage's result, and nothing else.
+
+A key hashes the stage name and version, the config sections the stage reads, the model id and
+decoding settings (for Gemma stages), the prompt files, and the *content* of every input: audio and
+lyrics by file hash, upstream hand-offs by their JSON, images by file hash. A rerun with the same
+inputs reuses the persisted result; a changed prompt, model, config or upstream JSON recomputes
+exactly the stages that depend on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from songflow.audio import sha256_file
+from songflow.store import SongOutputs
+from stages._prompts import prompt_digest
+
+# Bump a stage's version when its code changes what it produces.
+STAGE_VERSIONS = {
+    "analyze": 1,
+    "plan": 1,
+    "shots": 1,
+    "render": 1,
+    "qa": 1,
+    "assemble": 1,
+}
+
+
+def fingerprint(value: Any) -> Any:
+    """A JSON-able stand-in for `value` that changes when its content changes."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, Path):
+        return {"file": value.name, "sha256": sha256_file(value) if value.is_file() else None}
+    if isinstance(value, SongOutputs):
+        return {"outputs": str(value.root.resolve())}
+    if isinstance(value, list | tuple):
+        return [fingerprint(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): fingerprint(v) for k, v in value.items()}
+    return value
+
+
+def stage_key(
+    stage: str,
+    *,
+    config: Iterable[str] = (),
+    prompts: Iterable[str] = (),
+    uses_model: bool = False,
+) -> Callable[[Any, dict[str, Any]], str]:
+    """A Prefect `cache_key_fn` for `stage`; `config` names the PipelineConfig sections it reads."""
+    config, prompts = tuple(config), tuple(prompts)
+
+    def key(_context: Any, parameters: dict[str, Any]) -> str:
+        cfg = parameters["cfg"]
+        parts: dict[str, Any] = {
+            "stage": stage,
+            "version": STAGE_VERSIONS[stage],
+            "config": {name: getattr(cfg, name).model_dump(mode="json") for name in config},
+            "prompts": {name: prompt_digest(name) for name in prompts},
+            "inputs": {k: fingerprint(v) for k, v in sorted(parameters.items()) if k != "cfg"},
+        }
+        if uses_model:
+            parts["model"] = cfg.model.model_dump(mode="json")
+        blob = json.dumps(parts, sort_keys=True, default=str).encode()
+        return f"songflow-{stage}-{hashlib.sha256(blob).hexdigest()[:32]}"
+
+    return key
