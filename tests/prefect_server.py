@@ -23,11 +23,15 @@ def free_port() -> int:
 def prefect_server(home: Path, timeout: float = 120.0) -> Iterator[str]:
     """Start a Prefect server with its database in `home`; yield its API URL; stop it after."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        # The UI asks /ui-settings where the API is; without this it says port 4200.
+        "PREFECT_UI_API_URL": url,
+        "PREFECT_SERVER_API_PORT": str(port),
     }
     env.pop("PREFECT_API_URL", None)
     log = (home / "server.log").open("w")
@@ -38,7 +42,6 @@ def prefect_server(home: Path, timeout: float = 120.0) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}/api"
     try:
         deadline = time.monotonic() + timeout
         while True:
