@@ -50,24 +50,26 @@ def main() -> None:
     wav, lrc, _ = synth.write_song(synth.DEMO, root / "song")
     real = backends.load_model(ModelConfig())
 
-    def run(outputs: Path, model) -> float:
+    def run(outputs: Path, model, title: str) -> float:
         MODELS.put(model)
         started = time.perf_counter()
         try:
-            make_video(audio=wav, lyrics=lrc, title="Neon Tide", outputs=outputs)
+            make_video(audio=wav, lyrics=lrc, title=title, outputs=outputs)
         except RuntimeError as exc:
             print(f"  (run failed as intended: {exc})")
         return time.perf_counter() - started
 
     with prefect_test_harness(server_startup_timeout=120):
         full_model = Counting(real)
-        full = run(root / "a", full_model)
+        # Results are keyed by content, not by folder: the second song gets another title (a flow
+        # parameter that stage 1 reads) so that none of the baseline's results apply to it.
+        full = run(root / "a", full_model, "Neon Tide")
         failing = Counting(real, fail_shots=True)
-        failed = run(root / "b", failing)
+        failed = run(root / "b", failing, "Neon Tide B")
         rerun_model = Counting(real)
-        rerun = run(root / "b", rerun_model)
+        rerun = run(root / "b", rerun_model, "Neon Tide B")
         noop_model = Counting(real)
-        noop = run(root / "b", noop_model)
+        noop = run(root / "b", noop_model, "Neon Tide B")
 
     print(f"full run (baseline)        {full:7.1f} s   model calls {dict(full_model.calls)}")
     print(f"run failing in stage 3     {failed:7.1f} s   model calls {dict(failing.calls)}")
