@@ -69,6 +69,7 @@ def find_songs(folder: Path) -> list[tuple[Path, Path | None]]:
 
 def cmd_batch(args: argparse.Namespace) -> None:
     """One flow run per song, at most --parallel at a time, and a summary at the end."""
+    import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
     from songflow.config import prefect_defaults
@@ -89,7 +90,9 @@ def cmd_batch(args: argparse.Namespace) -> None:
             return audio.name, f"FAILED  {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", time.perf_counter() - started
 
     with ThreadPoolExecutor(max_workers=args.parallel) as pool:
-        results = list(pool.map(one, songs))
+        # Each run carries this thread's context (Prefect settings such as the API URL live there).
+        futures = [pool.submit(contextvars.copy_context().run, one, song) for song in songs]
+        results = [f.result() for f in futures]
     print(f"songflow: batch of {len(results)} song(s), parallel {args.parallel}")
     for name, status, seconds in results:
         print(f"  {name:<32} {seconds:7.0f}s  {status}")
