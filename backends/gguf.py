@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from pathlib import Path
 
 from songflow.errors import InputError
-from songflow.fsutil import atomic_dir
+from songflow.fsutil import atomic_dir, sha256_file
 
 log = logging.getLogger(__name__)
 
 EMBEDDED = "embedded"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def resolve_gguf(spec: str, cache: Path) -> tuple[Path, str]:
@@ -39,7 +30,7 @@ def resolve_gguf(spec: str, cache: Path) -> tuple[Path, str]:
     path = Path(spec).expanduser()
     if not path.is_file():
         raise InputError(f"GGUF file not found: {path}")
-    return path, _sha256(path)
+    return path, sha256_file(path)
 
 
 def converted_folder(gguf_path: Path, sha256: str, cache: Path) -> Path:

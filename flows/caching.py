@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from songflow.audio import sha256_file
+from songflow.fsutil import sha256_file
 from songflow.store import SongOutputs
 from stages._prompts import prompt_digest
 

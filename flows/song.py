@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Literal
 
+import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
 from prefect.tasks import exponential_backoff
@@ -81,7 +82,7 @@ MODELS = ModelPool()
 def _shared_pool() -> ModelPool:
     return MODELS
 
-TRANSIENT = (ConnectionError, TimeoutError)
+TRANSIENT = (ConnectionError, TimeoutError, httpx.TransportError)
 
 
 def is_transient(task, task_run, state) -> bool:
@@ -89,14 +90,7 @@ def is_transient(task, task_run, state) -> bool:
 
     A model reply that failed validation after its own re-asks is not retried blindly.
     """
-    exc = state.result(raise_on_failure=False)
-    try:
-        import httpx
-
-        transient: tuple[type[BaseException], ...] = (*TRANSIENT, httpx.TransportError)
-    except ImportError:  # pragma: no cover
-        transient = TRANSIENT
-    return isinstance(exc, transient)
+    return isinstance(state.result(raise_on_failure=False), TRANSIENT)
 
 
 RETRIES = dict(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_condition_fn=is_transient)

@@ -22,8 +22,6 @@ def text(max_length: int) -> type[str]:
 
 HexColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 
-Seconds = Annotated[float, "seconds"]
-
 
 def check_tiling(spans: list[tuple[float, float]], start: float, end: float, what: str) -> None:
     """Raise ValueError unless `spans` cover [start, end] in order, with no gap or overlap."""

@@ -9,7 +9,8 @@ from backends.base import TextModel
 from backends.structured import generate_structured
 from schemas.analysis import LyricLine, Section, SongAnalysis, SongInterpretation
 from schemas.common import exact_items
-from songflow.audio import load_audio, sha256_file
+from songflow.audio import load_audio
+from songflow.fsutil import sha256_file
 from songflow.config import AnalyzeConfig, ModelConfig
 from songflow.lyrics import Lyrics
 from songflow.music import MusicFeatures, measure_music

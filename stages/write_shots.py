@@ -58,9 +58,9 @@ def shot_spans(analysis: SongAnalysis, cfg: ShotConfig = ShotConfig()) -> list[S
     return spans
 
 
-def shot_seed(audio_sha256: str, index: int, attempt: int = 0) -> int:
-    """Deterministic renderer seed per shot and QA attempt."""
-    return zlib.crc32(f"{audio_sha256}:{index}:{attempt}".encode()) & 0x7FFFFFFF
+def shot_seed(audio_sha256: str, index: int) -> int:
+    """Deterministic renderer seed per shot; QA re-renders derive theirs with Shot.seed_for."""
+    return zlib.crc32(f"{audio_sha256}:{index}:0".encode()) & 0x7FFFFFFF
 
 
 def write_shots(
