@@ -23,7 +23,7 @@ from stages._prompts import prompt_digest
 
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {
-    "analyze": 1,
+    "analyze": 2,
     "plan": 1,
     "shots": 1,
     "render": 1,

@@ -13,8 +13,9 @@ class LyricLine(Strict):
     start: float = Field(ge=0, description="Seconds from the start of the song.")
     end: float = Field(gt=0)
     text: str = Field(max_length=300)
-    timing: Literal["given", "estimated"] = Field(
-        description="'given' when the lyrics file had timestamps, 'estimated' when placed by songflow."
+    timing: Literal["given", "given-start", "estimated"] = Field(
+        description="'given': start and end from the lyrics file; 'given-start': the file gave the start, "
+        "the end was estimated from where the voice stops; 'estimated': placed on the detected vocal regions."
     )
 
     @model_validator(mode="after")
@@ -29,7 +30,13 @@ class Section(Strict):
     start: float = Field(ge=0)
     end: float = Field(gt=0)
     energy: float = Field(ge=0, le=1, description="Mean loudness relative to the loudest section.")
+    label: str = Field(pattern=r"^[A-Z]$", description="Sections that sound alike share a label (A, B, A, ...).")
     lyrics: list[LyricLine] = Field(default_factory=list, description="Lines that start in this section.")
+
+
+class VocalRegion(Strict):
+    start: float = Field(ge=0)
+    end: float = Field(gt=0)
 
 
 class SectionNote(Strict):
@@ -58,7 +65,10 @@ class SongAnalysis(Strict):
     beats: list[float] = Field(min_length=2, description="Beat times in seconds.")
     downbeats: list[float] = Field(min_length=1, description="Beat times that start a bar.")
     sections: list[Section] = Field(min_length=1)
-    lyrics_source: Literal["lrc", "txt", "none"]
+    energy: list[float] = Field(default_factory=list, description="Loudness 0..1 sampled at energy_rate Hz.")
+    energy_rate: float = Field(10.0, gt=0, description="Samples per second of `energy`.")
+    vocals: list[VocalRegion] = Field(default_factory=list, description="Where a voice was detected in the audio.")
+    lyrics_source: Literal["lrc", "srt", "vtt", "txt", "none"]
     lyrics: list[LyricLine] = Field(default_factory=list)
     interpretation: SongInterpretation
     model: str = Field(description="Model id that wrote the interpretation.")

@@ -33,6 +33,8 @@ class AnalyzeConfig(_Frozen):
     # Section boundaries closer than this many bars are merged.
     min_section_bars: int = Field(2, ge=1)
     max_sections: int = Field(8, ge=1, le=12)
+    # Largest cosine distance between two sections' mean features for them to share a label.
+    label_distance: float = Field(0.5, gt=0, le=2)
 
 
 class PlanConfig(_Frozen):

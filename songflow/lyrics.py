@@ -1,4 +1,4 @@
-"""Reading lyrics: timed .lrc (parsed with pylrc) or plain .txt."""
+"""Reading lyrics: .lrc (pylrc, multi-timestamp lines included), .srt and .vtt (pysubs2), or plain .txt."""
 
 from __future__ import annotations
 
@@ -8,21 +8,20 @@ from typing import Literal
 
 from songflow.errors import InputError
 
-LYRICS_SUFFIXES = (".lrc", ".txt")
-# A timed line with no following timestamp is held this long.
-LAST_LINE_HOLD = 4.0
+LYRICS_SUFFIXES = (".lrc", ".srt", ".vtt", ".txt")
+LyricsSource = Literal["lrc", "srt", "vtt", "txt"]
 
 
 @dataclass(frozen=True)
 class TimedLine:
     start: float
-    end: float | None  # None: until the next line (or LAST_LINE_HOLD)
+    end: float | None  # None: the file gives no end (an .lrc line without a closing timestamp)
     text: str
 
 
 @dataclass(frozen=True)
 class Lyrics:
-    source: Literal["lrc", "txt"]
+    source: LyricsSource
     timed: tuple[TimedLine, ...] = ()
     plain: tuple[str, ...] = ()
 
@@ -34,7 +33,7 @@ def read_lyrics(path: Path) -> Lyrics:
         raise InputError(f"lyrics file not found: {path}")
     suffix = path.suffix.lower()
     if suffix not in LYRICS_SUFFIXES:
-        raise InputError(f"unsupported lyrics type {suffix or '(none)'!r} for {path}; use .lrc or .txt")
+        raise InputError(f"unsupported lyrics type {suffix or '(none)'!r} for {path}; use {', '.join(LYRICS_SUFFIXES)}")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -46,23 +45,48 @@ def read_lyrics(path: Path) -> Lyrics:
         if not lines:
             raise InputError(f"lyrics file is empty: {path}")
         return Lyrics(source="txt", plain=lines)
-    return Lyrics(source="lrc", timed=_parse_lrc(text, path))
+    if suffix == ".lrc":
+        return Lyrics(source="lrc", timed=_parse_lrc(text, path))
+    return Lyrics(source=suffix[1:], timed=_parse_subtitles(text, suffix[1:], path))  # type: ignore[arg-type]
 
 
 def _parse_lrc(text: str, path: Path) -> tuple[TimedLine, ...]:
+    """One TimedLine per timestamp: `[00:12.00][00:45.00]line` is sung twice.
+
+    An empty timestamp marks where the line before it ends; other lines have no given end.
+    """
     import pylrc
 
     try:
         parsed = pylrc.parse(text)
-    except ValueError as exc:
+    except (ValueError, IndexError) as exc:
         raise InputError(f"cannot parse LRC lyrics {path}: {exc}") from exc
     stamps = sorted((float(line.time), line.text.strip()) for line in parsed)
-    if not any(t for _, t in stamps):
+    if not any(words for _, words in stamps):
         raise InputError(f"LRC lyrics have no timed lines: {path}")
     out: list[TimedLine] = []
     for i, (start, words) in enumerate(stamps):
-        if not words:  # an empty timestamp only marks where the previous line ends
+        if not words:
             continue
-        nxt = stamps[i + 1][0] if i + 1 < len(stamps) else None
-        out.append(TimedLine(start=start, end=nxt if nxt is not None else start + LAST_LINE_HOLD, text=words))
+        following = stamps[i + 1] if i + 1 < len(stamps) else None
+        end = following[0] if following is not None and not following[1] else None
+        out.append(TimedLine(start=start, end=end, text=words))
     return tuple(out)
+
+
+def _parse_subtitles(text: str, fmt: str, path: Path) -> tuple[TimedLine, ...]:
+    """SubRip / WebVTT cues as lines (a cue's text lines joined), with their start and end."""
+    import pysubs2
+
+    try:
+        subs = pysubs2.SSAFile.from_string(text, format_=fmt)
+    except Exception as exc:  # pysubs2 raises several types for malformed files
+        raise InputError(f"cannot parse {fmt.upper()} lyrics {path}: {exc}") from exc
+    lines = [
+        TimedLine(start=e.start / 1000, end=e.end / 1000, text=" ".join(e.plaintext.split()))
+        for e in subs
+        if not e.is_comment and e.plaintext.strip() and e.end > e.start
+    ]
+    if not lines:
+        raise InputError(f"{fmt.upper()} lyrics have no timed lines: {path}")
+    return tuple(sorted(lines, key=lambda line: line.start))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -10,11 +10,20 @@ import numpy as np
 @dataclass(frozen=True)
 class MusicFeatures:
     duration: float
-    tempo: float
+    tempo: float  # median over the song, BPM
     beats: list[float]
     downbeats: list[float]
     # (start, end, energy 0..1) per section; sections tile [0, duration].
     sections: list[tuple[float, float, float]]
+    # One label per section; sections that sound alike share one ("A", "B", "A", ...).
+    labels: list[str] = field(default_factory=list)
+    # Loudness 0..1 sampled at ENERGY_RATE Hz.
+    energy: list[float] = field(default_factory=list)
+    # (start, end) of stretches where a voice is likely.
+    vocals: list[tuple[float, float]] = field(default_factory=list)
+
+
+ENERGY_RATE = 10  # Hz
 
 
 def measure_music(
@@ -25,24 +34,13 @@ def measure_music(
     beats_per_bar: int = 4,
     min_section_bars: int = 2,
     max_sections: int = 8,
+    label_distance: float = 0.5,
 ) -> MusicFeatures:
-    """Beats, downbeats and sections of mono audio `y`."""
+    """Beats, downbeats, labelled sections, energy curve and vocal regions of mono audio `y`."""
     import librosa
 
     duration = len(y) / sr
-    onset_env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
-    tempo, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=hop_length, trim=False)
-    beat_frames = np.unique(beat_frames)
-    beats = librosa.frames_to_time(beat_frames, sr=sr, hop_length=hop_length)
-    # A "beat" in the last 50 ms is the tracker running into the end of the file, not a beat.
-    keep = beats < duration - 0.05
-    beat_frames, beats = beat_frames[keep], beats[keep]
-    beats = _refine_beats(y, sr, beats)
-    if len(beats) < 2 * beats_per_bar:
-        # Too few beats to speak of bars: fall back to a steady grid from the tempo estimate.
-        step = 60.0 / float(np.atleast_1d(tempo)[0] or 120.0)
-        beats = np.arange(0.0, duration, step)
-        beat_frames = librosa.time_to_frames(beats, sr=sr, hop_length=hop_length)
+    beats, beat_frames = track_beats(y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar)
     tempo_bpm = float(60.0 / np.median(np.diff(beats)))
 
     S = np.abs(librosa.stft(y, hop_length=hop_length))
@@ -74,13 +72,120 @@ def measure_music(
         levels.append(float(np.sqrt(np.mean(rms[sel] ** 2))) if sel.any() else 0.0)
     top = max(levels) or 1.0
     sections = [(a, b, round(level / top, 4)) for (a, b), level in zip(zip(edges, edges[1:]), levels)]
+    beat_edges = [0, *bounds_idx, timbre.shape[1]]
+    labels = label_sections(np.vstack([timbre, (loud - loud.mean()) / (loud.std() + 1e-9)]), beat_edges, threshold=label_distance)
     return MusicFeatures(
         duration=duration,
         tempo=round(tempo_bpm, 2),
         beats=[float(b) for b in beats],
         downbeats=[float(beats[i]) for i in downbeat_idx],
         sections=sections,
+        labels=labels,
+        energy=energy_curve(rms, sr, hop_length, duration),
+        vocals=vocal_regions(y, sr, S=S, hop_length=hop_length),
     )
+
+
+def track_beats(y: np.ndarray, sr: int, *, hop_length: int = 512, beats_per_bar: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """Beat times (s) and their STFT frames, following tempo changes.
+
+    librosa's dynamic-programming tracker is given a local tempo curve (autocorrelation tempogram,
+    folded to the song's octave and median-smoothed over 4 s) instead of one global tempo.
+    """
+    import librosa
+    from scipy.ndimage import median_filter
+
+    duration = len(y) / sr
+    onset_env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
+    overall = float(librosa.feature.tempo(onset_envelope=onset_env, sr=sr, hop_length=hop_length)[0])
+    local = librosa.feature.tempo(onset_envelope=onset_env, sr=sr, hop_length=hop_length, aggregate=None)
+    local = local * 2.0 ** -np.round(np.log2(local / overall))  # 161 in an 80 BPM song is 80.5
+    local = median_filter(local, size=max(1, int(4.0 * sr / hop_length)), mode="nearest")
+    steady = local.max() / local.min() < 1.05
+    bpm = overall if steady else local
+    _, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=hop_length, bpm=bpm, trim=False)
+    beat_frames = np.unique(beat_frames)
+    beats = librosa.frames_to_time(beat_frames, sr=sr, hop_length=hop_length)
+    # A "beat" in the last 50 ms is the tracker running into the end of the file, not a beat.
+    keep = beats < duration - 0.05
+    beat_frames, beats = beat_frames[keep], beats[keep]
+    beats = _refine_beats(y, sr, beats)
+    if len(beats) < 2 * beats_per_bar:
+        # Too few beats to speak of bars: fall back to a steady grid from the tempo estimate.
+        beats = np.arange(0.0, duration, 60.0 / (overall or 120.0))
+    beat_frames = librosa.time_to_frames(beats, sr=sr, hop_length=hop_length)
+    return beats, beat_frames
+
+
+def label_sections(feats: np.ndarray, beat_edges: list[int], *, threshold: float) -> list[str]:
+    """Letters per section; sections whose mean beat-synchronous features are close share one.
+
+    Average-linkage clustering (scipy) on the cosine distance of section means; `threshold` is the
+    largest distance at which two sections still count as the same part.
+    """
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    means = np.array([feats[:, a:b].mean(axis=1) if b > a else np.zeros(feats.shape[0]) for a, b in zip(beat_edges, beat_edges[1:])])
+    if len(means) < 2:
+        return ["A"] * len(means)
+    clusters = fcluster(linkage(means, method="average", metric="cosine"), t=threshold, criterion="distance")
+    letters: dict[int, str] = {}
+    for c in clusters:  # letters in order of first appearance
+        letters.setdefault(int(c), chr(ord("A") + len(letters)))
+    return [letters[int(c)] for c in clusters]
+
+
+def energy_curve(rms: np.ndarray, sr: int, hop_length: int, duration: float) -> list[float]:
+    """RMS loudness resampled to ENERGY_RATE Hz (means over each step), scaled to 0..1."""
+    frame_times = np.arange(len(rms)) * hop_length / sr
+    n = int(np.ceil(duration * ENERGY_RATE))
+    idx = np.minimum((frame_times * ENERGY_RATE).astype(int), n - 1)
+    sums = np.bincount(idx, weights=rms**2, minlength=n)
+    counts = np.maximum(np.bincount(idx, minlength=n), 1)
+    level = np.sqrt(sums / counts)
+    return [round(float(v), 4) for v in level / (level.max() or 1.0)]
+
+
+def vocal_regions(
+    y: np.ndarray,
+    sr: int,
+    *,
+    S: np.ndarray | None = None,
+    hop_length: int = 512,
+    band: tuple[float, float] = (200.0, 3500.0),
+    min_length: float = 0.6,
+    max_gap: float = 0.35,
+) -> list[tuple[float, float]]:
+    """Where a voice is likely: the non-repeating, harmonic part of the mix in the vocal band.
+
+    Drums are removed by a harmonic/percussive split; the accompaniment, which repeats, by
+    nearest-neighbour filtering of the spectrogram (REPET-SIM, as in librosa's vocal separation
+    example). What is left in the vocal band, smoothed and thresholded, is the voice.
+    """
+    import librosa
+    from scipy.ndimage import median_filter
+
+    if S is None:
+        S = np.abs(librosa.stft(y, hop_length=hop_length))
+    harmonic, _ = librosa.decompose.hpss(S)
+    width = int(librosa.time_to_frames(2.0, sr=sr, hop_length=hop_length))
+    background = np.minimum(harmonic, librosa.decompose.nn_filter(harmonic, aggregate=np.median, metric="cosine", width=width))
+    mask = librosa.util.softmask(harmonic - background, 2.0 * background, power=2)
+    freqs = librosa.fft_frequencies(sr=sr, n_fft=2 * (S.shape[0] - 1))
+    in_band = (freqs >= band[0]) & (freqs <= band[1])
+    voice = (mask[in_band] * harmonic[in_band]).sum(axis=0)
+    share = voice / (harmonic[in_band].sum(axis=0) + 1e-9)
+    share = median_filter(share, size=max(1, int(0.25 * sr / hop_length)), mode="nearest")
+    active = share > max(0.25, 0.5 * float(np.percentile(share, 95)))
+    times = librosa.frames_to_time(np.arange(len(active) + 1), sr=sr, hop_length=hop_length)
+    regions: list[tuple[float, float]] = []
+    for i in np.flatnonzero(np.diff(np.r_[0, active.astype(int), 0]) != 0).reshape(-1, 2):
+        a, b = float(times[i[0]]), float(min(times[i[1]], len(y) / sr))
+        if regions and a - regions[-1][1] <= max_gap:
+            regions[-1] = (regions[-1][0], b)
+        else:
+            regions.append((a, b))
+    return [(round(a, 3), round(b, 3)) for a, b in regions if b - a >= min_length]
 
 
 def _refine_beats(y: np.ndarray, sr: int, beats: np.ndarray, hop: int = 64) -> np.ndarray:
@@ -145,17 +250,21 @@ def _checkerboard_novelty(feats: np.ndarray, half: int) -> np.ndarray:
 
 
 def _pick_boundaries(novelty: np.ndarray, candidates: list[int], *, min_gap: int, max_sections: int) -> list[int]:
-    """Strongest novelty peaks among downbeats, at least `min_gap` beats apart and from the ends."""
+    """Novelty peaks among downbeats: the highest candidate within `min_gap` beats on either side,
+    above the candidates' mean, at least `min_gap` beats from the ends; the strongest are kept."""
     n = len(novelty)
-    cands = [i for i in candidates if min_gap <= i <= n - min_gap]
-    if not cands:
+    values = {i: float(novelty[i]) for i in candidates if 0 <= i < n}
+    if not values:
         return []
-    values = np.array([novelty[i] for i in cands])
-    threshold = max(values.mean() + 0.5 * values.std(), 0.35 * values.max())
+    floor = float(np.mean(list(values.values())))
+    peaks = [
+        i
+        for i, v in values.items()
+        if min_gap <= i <= n - min_gap and v >= floor and all(v >= w for j, w in values.items() if 0 < abs(j - i) < min_gap)
+    ]
+    peaks = sorted(peaks, key=lambda i: -values[i])[: max_sections - 1]
     chosen: list[int] = []
-    for i in sorted(cands, key=lambda i: -novelty[i]):
-        if novelty[i] < threshold or len(chosen) >= max_sections - 1:
-            break
+    for i in peaks:  # equal neighbours can both be peaks: keep the first
         if all(abs(i - j) >= min_gap for j in chosen):
             chosen.append(i)
     return sorted(chosen)

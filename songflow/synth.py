@@ -27,6 +27,8 @@ class Part:
     bars: int
     energy: float  # 0..1: loudness and density of the arrangement
     sung: bool = False
+    bpm: float | None = None  # this part's tempo, when it differs from the song's
+    drums: bool = True
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,46 @@ def short_spec(bpm: float = 120.0, title: str = "Short Test Song") -> SongSpec:
         ),
         lyrics={"verse": ("Streetlights hum across the bay",), "chorus": ("Ride the neon tide tonight",)},
     )
+
+
+def structured_spec(bpm: float = 120.0, title: str = "Verse Chorus Song") -> SongSpec:
+    """Intro, verse, chorus, verse, chorus, outro (no drums): repeated parts for section labels."""
+    return SongSpec(
+        title=title,
+        bpm=bpm,
+        parts=(
+            Part("intro", 4, 0.25),
+            Part("verse", 4, 0.55, sung=True),
+            Part("chorus", 4, 1.0, sung=True),
+            Part("verse", 4, 0.55, sung=True),
+            Part("chorus", 4, 1.0, sung=True),
+            Part("outro", 4, 0.3, drums=False),
+        ),
+        lyrics={
+            "verse": ("Streetlights hum across the bay", "I trace your name in salt and spray"),
+            "chorus": ("Ride the neon tide tonight", "Hold the city burning bright"),
+        },
+    )
+
+
+def tempo_change_spec(first: float = 100.0, second: float = 132.0, title: str = "Tempo Change") -> SongSpec:
+    """The demo's shape, with the tempo jumping from `first` to `second` BPM at the chorus."""
+    return SongSpec(
+        title=title,
+        bpm=first,
+        parts=(
+            Part("intro", 4, 0.25),
+            Part("verse", 8, 0.55, sung=True),
+            Part("chorus", 8, 1.0, sung=True, bpm=second),
+            Part("outro", 4, 0.2, bpm=second),
+        ),
+        lyrics=DEMO.lyrics,
+    )
+
+
+def demo_at(bpm: float, title: str) -> SongSpec:
+    """The demo song at another tempo."""
+    return SongSpec(title=title, bpm=bpm, parts=DEMO.parts, lyrics=DEMO.lyrics)
 
 
 @dataclass(frozen=True)
@@ -145,17 +187,17 @@ def _chord(root: int, quality: str) -> list[int]:
 def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
     """Render `spec` to mono float32 audio at SR, with its ground truth."""
     rng = np.random.default_rng(spec.seed)
-    beat = 60.0 / spec.bpm
-    bar = 4 * beat
-    total_bars = sum(p.bars for p in spec.parts)
-    duration = total_bars * bar
+    duration = sum(p.bars * 240.0 / (p.bpm or spec.bpm) for p in spec.parts)
     buf = np.zeros(int(round(duration * SR)) + SR, dtype=np.float64)
     kick, snare, hat = _kick(), _snare(rng), _hat(rng)
     beats, downbeats, bounds, lines = [], [], [], []
     bar_index = 0
     t0 = 0.0
     for part in spec.parts:
+        beat = 60.0 / (part.bpm or spec.bpm)
+        bar = 4 * beat
         e = part.energy
+        drums = part.drums
         part_start = t0
         part_lines = list(spec.lyrics.get(part.name, ()))
         for b in range(part.bars):
@@ -171,13 +213,13 @@ def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
                 if k == 0:
                     downbeats.append(bt)
                 # Kick on 1 and 3 (every beat when intense), snare on 2 and 4 from mid energy up.
-                if k in (0, 2) or e >= 0.9:
+                if drums and (k in (0, 2) or e >= 0.9):
                     _add(buf, bt, kick, (1.0 if k == 0 else 0.8) * (0.35 + 0.6 * e))
-                if e >= 0.4 and k in (1, 3):
+                if drums and e >= 0.4 and k in (1, 3):
                     _add(buf, bt, snare, 0.25 + 0.3 * e)
                 # Hats on eighths, or on the beat only when calm.
                 _add(buf, bt, hat, 0.15 + 0.25 * e)
-                if e >= 0.4:
+                if drums and e >= 0.4:
                     _add(buf, bt + beat / 2, hat, 0.1 + 0.2 * e)
                 # Bass: the root, accented on the downbeat, on eighths when intense.
                 steps = 2 if e >= 0.9 else 1

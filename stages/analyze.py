@@ -7,54 +7,88 @@ from pathlib import Path
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from schemas.analysis import LyricLine, Section, SongAnalysis, SongInterpretation
+from schemas.analysis import LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
 from schemas.common import exact_items
 from songflow.audio import load_audio
 from songflow.fsutil import sha256_file
 from songflow.config import AnalyzeConfig, ModelConfig
 from songflow.lyrics import Lyrics
-from songflow.music import MusicFeatures, measure_music
+from songflow.music import ENERGY_RATE, MusicFeatures, measure_music
 from stages._prompts import render_prompt
 
 log = logging.getLogger(__name__)
 
 
+# A vocal region starting this close to the next line's start belongs to that line.
+VOICE_ONSET_SLACK = 0.25
+
+
 def place_lyrics(lyrics: Lyrics | None, features: MusicFeatures) -> list[LyricLine]:
-    """Timed lines as given (clipped to the song); plain lines spread evenly over the louder sections."""
+    """Lyric lines with times, and how each time was obtained.
+
+    Timed lines keep their given times (clipped to the song). A line with a start but no end
+    (.lrc) ends where the voice stops before the next line starts. Plain lines are laid along the
+    detected vocal regions in order, each taking time in proportion to its length and kept whole
+    inside one region (never split across an instrumental gap).
+    """
     if lyrics is None:
         return []
     duration = features.duration
+    regions = features.vocals or _loud_sections(features)
     if lyrics.timed:
         out = []
-        for line in lyrics.timed:
+        timed = lyrics.timed
+        for i, line in enumerate(timed):
             if line.start >= duration:
                 log.warning("lyric line %r starts after the song ends; dropped", line.text)
                 continue
-            end = min(line.end if line.end is not None else duration, duration)
-            out.append(LyricLine(start=line.start, end=end, text=line.text, timing="given"))
+            if line.end is not None:
+                end, timing = min(line.end, duration), "given"
+            else:
+                nxt = min([later.start for later in timed[i + 1 :] if later.start > line.start] or [duration])
+                end, timing = _voice_end(regions, line.start, min(nxt, duration)), "given-start"
+            if end > line.start:
+                out.append(LyricLine(start=line.start, end=end, text=line.text[:300], timing=timing))
         return out
-    # Plain text: no timing given. Sing over sections at or above median energy, in order.
+    return _lay_along(lyrics.plain, regions)
+
+
+def _loud_sections(features: MusicFeatures) -> list[tuple[float, float]]:
+    """Where to sing when no voice was detected: the sections at or above median loudness."""
     energies = sorted(e for _, _, e in features.sections)
     median = energies[len(energies) // 2]
-    spans = [(a, b) for a, b, e in features.sections if e >= median] or [(0.0, duration)]
-    total = sum(b - a for a, b in spans)
-    n = len(lyrics.plain)
-    out = []
-    step = total / n
-    for i, text in enumerate(lyrics.plain):
-        start, end = _offset_to_time(spans, i * step), _offset_to_time(spans, (i + 1) * step - 1e-3)
-        if end <= start:
-            end = min(start + step, duration)
-        out.append(LyricLine(start=start, end=end, text=text[:300], timing="estimated"))
+    return [(a, b) for a, b, e in features.sections if e >= median] or [(0.0, features.duration)]
+
+
+def _voice_end(regions: list[tuple[float, float]], start: float, limit: float) -> float:
+    """End of the last vocal region that starts before `limit`, or `limit` when none is in reach."""
+    ends = [b for a, b in regions if a < limit - VOICE_ONSET_SLACK and b > start]
+    return min(max(ends), limit) if ends else limit
+
+
+def _lay_along(lines: tuple[str, ...], regions: list[tuple[float, float]]) -> list[LyricLine]:
+    """One group of lines per vocal region: with more regions than lines, the regions closest
+    together are joined (a pause inside a phrase is shorter than one between phrases); with fewer,
+    the longest regions take more lines. Inside a region, lines share its time by length."""
+    regions = list(regions)
+    while len(regions) > len(lines):
+        i = min(range(len(regions) - 1), key=lambda k: regions[k + 1][0] - regions[k][1])
+        regions[i : i + 2] = [(regions[i][0], regions[i + 1][1])]
+    counts = [1] * len(regions)
+    for _ in range(len(lines) - len(regions)):
+        i = max(range(len(regions)), key=lambda k: (regions[k][1] - regions[k][0]) / counts[k])
+        counts[i] += 1
+    out: list[LyricLine] = []
+    queue = iter(lines)
+    for (a, b), count in zip(regions, counts):
+        group = [next(queue) for _ in range(count)]
+        weights = [max(len(text), 8) for text in group]  # very short lines still get a moment
+        t = a
+        for text, weight in zip(group, weights):
+            end = t + (b - a) * weight / sum(weights)
+            out.append(LyricLine(start=round(t, 3), end=round(end, 3), text=text[:300], timing="estimated"))
+            t = end
     return out
-
-
-def _offset_to_time(spans: list[tuple[float, float]], offset: float) -> float:
-    for a, b in spans:
-        if offset <= b - a:
-            return a + offset
-        offset -= b - a
-    return spans[-1][1]
 
 
 def _section_lines(sections: list[Section]) -> str:
@@ -62,7 +96,7 @@ def _section_lines(sections: list[Section]) -> str:
     for s in sections:
         words = " / ".join(line.text for line in s.lyrics) or "(instrumental)"
         loudness = "quiet" if s.energy < 0.45 else "building" if s.energy < 0.8 else "loud"
-        rows.append(f"{s.index + 1}. {loudness}: {words}")
+        rows.append(f"{s.index + 1}. part {s.label}, {loudness}: {words}")
     return "\n".join(rows)
 
 
@@ -84,6 +118,7 @@ def analyze_song(
         beats_per_bar=cfg.beats_per_bar,
         min_section_bars=cfg.min_section_bars,
         max_sections=cfg.max_sections,
+        label_distance=cfg.label_distance,
     )
     log.info("%.1fs, %.1f BPM, %d beats, %d sections", features.duration, features.tempo, len(features.beats), len(features.sections))
     lines = place_lyrics(lyrics, features)
@@ -93,9 +128,10 @@ def analyze_song(
             start=a,
             end=b,
             energy=e,
+            label=label,
             lyrics=[ln for ln in lines if a <= ln.start < b],
         )
-        for i, (a, b, e) in enumerate(features.sections)
+        for i, ((a, b, e), label) in enumerate(zip(features.sections, features.labels, strict=True))
     ]
     title = title or Path(audio_path).stem.replace("_", " ").replace("-", " ").title()
     messages = render_prompt(
@@ -124,6 +160,9 @@ def analyze_song(
         beats=features.beats,
         downbeats=features.downbeats,
         sections=sections,
+        energy=features.energy,
+        energy_rate=ENERGY_RATE,
+        vocals=[VocalRegion(start=a, end=b) for a, b in features.vocals],
         lyrics_source=lyrics.source if lyrics else "none",
         lyrics=lines,
         interpretation=SongInterpretation.model_validate(draft.model_dump()),
