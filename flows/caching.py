@@ -24,11 +24,11 @@ from stages._prompts import prompt_digest
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {
     "analyze": 2,
-    "plan": 1,
-    "shots": 1,
+    "plan": 2,
+    "shots": 2,
     "render": 1,
     "qa": 1,
-    "assemble": 1,
+    "assemble": 2,
 }
 
 

@@ -25,16 +25,18 @@ from schemas.analysis import SongAnalysis
 from schemas.qa import QAReport, ShotQA
 from schemas.scenes import ScenePlan, StyleBible
 from schemas.shots import Shot, ShotList
+from schemas.timing import TimingReport
 from songflow.config import ModelConfig, PipelineConfig, from_env
 from songflow.errors import InputError
 from songflow.lyrics import read_lyrics
-from songflow.report import contact_sheet
+from songflow.report import contact_sheet, html_report
 from songflow.store import SongOutputs
 from stages.analyze import analyze_song
 from stages.assemble import assemble_video
 from stages.plan_scenes import plan_scenes
 from stages.qa_keyframes import qa_report, qa_shot
 from stages.render_keyframes import keyframe_name, render_keyframe
+from stages.timing_report import check_timing, timing_report
 from stages.write_shots import write_shots
 
 STAGES = ("analyze", "plan", "shots", "render", "qa", "assemble")
@@ -163,7 +165,12 @@ def qa_task(shot: Shot, keyframe: Path, previous: Path | None, style: StyleBible
 
 @task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), persist_result=True)
 def assemble_task(analysis: SongAnalysis, shots: ShotList, keyframes: list[Path], cfg: PipelineConfig, out: SongOutputs) -> Path:
-    return assemble_video(Path(analysis.audio_path), analysis.duration, shots, keyframes, analysis.lyrics, out.video, cfg.assemble)
+    return assemble_video(analysis, shots, keyframes, out.video, cfg.assemble)
+
+
+@task(name="timing")
+def timing_task(analysis: SongAnalysis, shots: ShotList, video: Path, cfg: PipelineConfig) -> TimingReport:
+    return timing_report(analysis, shots, video, cfg.assemble, cfg.shots, cfg.timing)
 
 
 def _run_name() -> str:
@@ -204,6 +211,21 @@ def _publish_shots(out: SongOutputs, s: ShotList) -> None:
     rows = [{"shot": x.index, "scene": x.scene_index + 1, "start": f"{x.start:.2f}", "end": f"{x.end:.2f}",
              "composition": x.composition, "prompt": x.prompt} for x in s.shots]
     create_table_artifact(key=_artifact_key(out, "shot-list"), table=rows, description=f"Stage 3: {len(rows)} shots")
+
+
+def _publish_timing(out: SongOutputs, t: TimingReport) -> None:
+    s = t.summary
+    rows = [
+        {"measure": "cuts", "value": s.cuts},
+        {"measure": "median |cut - beat|", "value": f"{s.median_abs_offset * 1000:.1f} ms"},
+        {"measure": "max |cut - beat|", "value": f"{s.max_abs_offset * 1000:.1f} ms"},
+        {"measure": "cuts within limit", "value": f"{s.share_within_limit:.0%}"},
+        {"measure": "cuts inside sung lines", "value": s.cuts_inside_lines},
+        {"measure": "max caption error", "value": f"{s.max_caption_error_frames:.2f} frames"},
+        {"measure": "video / audio / song", "value": f"{s.video_duration:.3f} / {s.audio_duration:.3f} / {s.song_duration:.3f} s"},
+    ]
+    verdict = "PASS" if t.passed else "FAIL: " + "; ".join(t.failures)
+    create_table_artifact(key=_artifact_key(out, "timing"), table=rows, description=f"Timing report: {verdict}")
 
 
 def _publish_qa(out: SongOutputs, r: QAReport) -> None:
@@ -308,14 +330,22 @@ def make_video(
     video = assemble_task.with_options(**fresh("assemble"))(analysis, shots, chosen, cfg, out)
     if not video.is_file():
         video = assemble_task.with_options(refresh_cache=True)(analysis, shots, chosen, cfg, out)
-    sheet = contact_sheet(shots, report, out.root, out.root / "storyboard.png")
+    timing = timing_task(analysis, shots, video, cfg)
+    out.save("timing", timing)
+    _publish_timing(out, timing)
+    sheet = contact_sheet(analysis, shots, report, timing, out.root, out.root / "storyboard.png")
+    page = html_report(analysis, shots, report, timing, out.root, out.root / "report.html", video_name=video.name)
     create_link_artifact(key=_artifact_key(out, "video"), link=video.resolve().as_uri(), link_text=f"{name}: video.mp4")
+    create_link_artifact(key=_artifact_key(out, "report"), link=page.resolve().as_uri(), link_text=f"{name}: report.html")
     create_link_artifact(key=_artifact_key(out, "storyboard"), link=sheet.resolve().as_uri(), link_text=f"{name}: storyboard.png")
     create_markdown_artifact(
         key=_artifact_key(out, "summary"),
-        markdown=f"**{name}**: [{video.name}]({video.resolve().as_uri()}), [storyboard]({sheet.resolve().as_uri()}), "
-        f"{n} shots, {sum(e.passed for e in report.shots)}/{n} passed QA.",
+        markdown=f"**{name}**: [{video.name}]({video.resolve().as_uri()}), [report]({page.resolve().as_uri()}), "
+        f"[storyboard]({sheet.resolve().as_uri()}), {n} shots, {sum(e.passed for e in report.shots)}/{n} passed QA, "
+        f"timing {'PASS' if timing.passed else 'FAIL'}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, "
+        f"{timing.summary.cuts_inside_lines} cuts inside sung lines.",
     )
+    check_timing(timing, out.path("timing"))
     logger.info("video: %s", video)
     return video
 

@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from schemas.common import HexColor, Strict, check_tiling, text
 
-CameraMotion = Literal["hold", "pan_left", "pan_right", "zoom_in", "zoom_out", "tilt_up", "tilt_down"]
+CameraMotion = Literal["hold", "push", "pan_left", "pan_right", "zoom_in", "zoom_out", "tilt_up", "tilt_down"]
 
 
 class StyleBible(Strict):

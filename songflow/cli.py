@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="make a video for one song")
     run.add_argument("song", help="audio file: wav, mp3, ogg or flac")
-    run.add_argument("--lyrics", help="lyrics: timed .lrc or plain .txt")
+    run.add_argument("--lyrics", help="lyrics: timed .lrc, .srt or .vtt, or plain .txt (placed on the detected vocals)")
     run.add_argument(
         "--from",
         dest="from_stage",

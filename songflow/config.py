@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,11 +43,16 @@ class PlanConfig(_Frozen):
 
 
 class ShotConfig(_Frozen):
-    # Shot length in beats follows section energy: calm sections hold longer.
+    # Shot length in beats follows section energy: calm sections hold longer ...
     beats_per_shot_calm: int = Field(8, ge=1)
     beats_per_shot_intense: int = Field(4, ge=1)
-    # How far (in beats) a cut may move to land on a downbeat.
-    downbeat_snap_beats: int = Field(1, ge=0)
+    # ... within these bounds (seconds). A sung line longer than max_shot_seconds may be cut, on a beat.
+    min_shot_seconds: float = Field(1.0, gt=0)
+    max_shot_seconds: float = Field(8.0, gt=0)
+    # Cost of a cut off the downbeat, against the squared relative error of a shot's length.
+    off_downbeat_cost: float = Field(0.15, ge=0)
+    # A cut this close to a lyric line's start or end is at its edge, not inside it.
+    phrase_edge_seconds: float = Field(0.07, ge=0)
 
 
 class RenderConfig(_Frozen):
@@ -65,9 +71,29 @@ class AssembleConfig(_Frozen):
     width: int = 1280
     height: int = 720
     zoom: float = Field(1.12, ge=1.0, le=1.5, description="Scale reached by zoom/pan moves.")
+    # Keyframes are upscaled this much before zoompan so slow moves glide instead of stepping.
+    supersample: int = Field(2, ge=1, le=4)
+    # Section changes: "auto" dips to black into a much louder section and crossfades otherwise.
+    transition: Literal["auto", "crossfade", "dip", "cut"] = "auto"
+    transition_beats: float = Field(1.0, ge=0)
+    max_transition_seconds: float = Field(0.6, ge=0)
+    # A zoom kick on each beat in sections at least this loud (0..1).
+    pulse: bool = True
+    pulse_energy: float = Field(0.8, ge=0, le=1)
+    pulse_amount: float = Field(0.025, ge=0, le=0.2)
     captions: bool = True
+    soft_subtitles: bool = True
     preset: str = "veryfast"  # x264 speed/size trade-off
     crf: int = 20
+
+
+class TimingConfig(_Frozen):
+    """Hard timing rules: a run whose video breaks one fails with the figures (timing_report.json)."""
+
+    max_cut_offset_seconds: float = Field(0.07, ge=0, description="Every cut within this of a detected beat.")
+    max_cuts_in_phrases: int = Field(0, ge=0, description="Cuts inside sung lines (lines longer than a shot excepted).")
+    max_caption_error_frames: float = Field(1.0, ge=0)
+    max_duration_error_frames: float = Field(1.0, ge=0)
 
 
 class PipelineConfig(_Frozen):
@@ -78,6 +104,7 @@ class PipelineConfig(_Frozen):
     render: RenderConfig = RenderConfig()
     qa: QAConfig = QAConfig()
     assemble: AssembleConfig = AssembleConfig()
+    timing: TimingConfig = TimingConfig()
     outputs: Path = Path("outputs")
 
 

@@ -1,133 +1,238 @@
-"""Assemble the video: keyframes with eased pan/zoom, cuts at shot boundaries, burned-in lyric
-captions and the song's own audio, encoded as H.264 + AAC MP4 (moviepy)."""
+"""Assemble the video in one ffmpeg filter graph: each keyframe animated by its shot's eased camera
+move (zoompan, with a beat pulse in loud sections), hard cuts inside a section, a crossfade or dip
+at section changes centred on the downbeat, lyric captions burned in by libass, the song's audio,
+and the lyrics as a soft subtitle track; .srt and .vtt sidecars beside the MP4.
+
+Everything per frame happens inside ffmpeg; Python only writes the graph. Frame times are decided
+here (`plan_frames`) so the timing report can check them against the beats and the lyrics.
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import shutil
+import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from PIL import Image, ImageDraw, ImageFont
-
-from schemas.analysis import LyricLine
+from schemas.analysis import LyricLine, SongAnalysis
 from schemas.scenes import CameraMotion
 from schemas.shots import ShotList
 from songflow.config import AssembleConfig
+from songflow.errors import SongflowError
 from songflow.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
 
+CAPTION_FONT = "DejaVuSans-Bold.ttf"  # ships with matplotlib (mpl-data/fonts/ttf)
+CAPTION_FAMILY = "DejaVu Sans"
+
 
 @dataclass(frozen=True)
-class Caption:
-    start: float
-    end: float
-    image: np.ndarray  # RGBA, full frame width
-    top: int
+class ShotFrames:
+    """Frames [first, last) of the output that show a shot, plus overlap for transitions."""
+
+    first: int  # first frame of the shot proper (its cut)
+    last: int  # first frame after it
+    lead: int  # extra frames before `first` (the incoming half of a transition)
+    tail: int  # extra frames after `last` (the outgoing half)
 
 
-def _ease(u: float) -> float:
-    u = min(1.0, max(0.0, u))
-    return u * u * (3 - 2 * u)
+@dataclass(frozen=True)
+class Transition:
+    frame: int  # the cut frame the transition is centred on
+    kind: str  # xfade transition name: "fade" (crossfade) or "fadeblack" (dip)
+    frames: int  # total length, 2 * half
 
 
-def camera_box(motion: CameraMotion, u: float, w: int, h: int, zoom: float) -> tuple[float, float, float, float]:
-    """Crop box (left, top, right, bottom) of the keyframe at progress `u` in [0, 1] of the shot."""
-    e = _ease(u)
-    if motion == "zoom_in":
-        z, cx, cy = 1 + (zoom - 1) * e, 0.5, 0.5
-    elif motion == "zoom_out":
-        z, cx, cy = zoom - (zoom - 1) * e, 0.5, 0.5
-    elif motion in ("pan_left", "pan_right", "tilt_up", "tilt_down"):
-        z = zoom
-        travel = (1 - 1 / z) / 2  # how far the centre can move and stay inside the frame
-        d = travel * (2 * e - 1)
-        cx = 0.5 + (-d if motion == "pan_left" else d if motion == "pan_right" else 0.0)
-        cy = 0.5 + (-d if motion == "tilt_up" else d if motion == "tilt_down" else 0.0)
-    else:  # hold: a barely-there push so the frame never looks frozen
-        z, cx, cy = 1 + 0.03 * e, 0.5, 0.5
-    bw, bh = w / z, h / z
-    return (cx * w - bw / 2, cy * h - bh / 2, cx * w + bw / 2, cy * h + bh / 2)
+@dataclass(frozen=True)
+class FramePlan:
+    fps: int
+    total: int
+    shots: list[ShotFrames]
+    transitions: dict[int, Transition]  # keyed by the index of the shot the transition leads into
 
 
-def render_caption(text: str, width: int, height: int) -> Caption | None:
-    """White text with a dark outline near the bottom: readable on any keyframe."""
-    size = max(18, height // 18)
-    font = ImageFont.load_default(size=size)
-    probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
-    words, lines, current = text.split(), [], ""
-    for word in words:  # wrap to 85 % of the frame width
-        trial = f"{current} {word}".strip()
-        if probe.textlength(trial, font=font) > 0.85 * width and current:
-            lines.append(current)
-            current = word
+def ffmpeg_exe() -> str:
+    """ffmpeg from imageio-ffmpeg (a static build with libass, zoompan and xfade)."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def caption_font() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "fonts" / "ttf" / CAPTION_FONT
+
+
+def plan_frames(analysis: SongAnalysis, shots: ShotList, cfg: AssembleConfig = AssembleConfig()) -> FramePlan:
+    """Which output frames each shot covers: a cut at time t happens on frame round(t * fps)."""
+    fps = cfg.fps
+    total = round(analysis.duration * fps)
+    bounds = [round(s.start * fps) for s in shots.shots] + [total]
+    energy = {s.index: s.energy for s in analysis.sections}
+    transitions: dict[int, Transition] = {}
+    for i in range(1, len(shots.shots)):
+        before, after = shots.shots[i - 1], shots.shots[i]
+        if before.scene_index == after.scene_index or cfg.transition == "cut":
+            continue
+        beat = _beat_at(analysis.beats, after.start)
+        half = int(min(cfg.transition_beats * beat, cfg.max_transition_seconds) * fps / 2)
+        # Never longer than half of either neighbouring shot.
+        half = min(half, (bounds[i] - bounds[i - 1]) // 2, (bounds[i + 1] - bounds[i]) // 2)
+        if half < 1:
+            continue
+        kind = cfg.transition
+        if kind == "auto":  # dip into a much louder section, crossfade otherwise
+            kind = "dip" if energy[after.scene_index] - energy[before.scene_index] >= 0.3 else "crossfade"
+        transitions[i] = Transition(frame=bounds[i], kind="fadeblack" if kind == "dip" else "fade", frames=2 * half)
+    frames = []
+    for i in range(len(shots.shots)):
+        lead = transitions[i].frames // 2 if i in transitions else 0
+        tail = transitions[i + 1].frames // 2 if i + 1 in transitions else 0
+        frames.append(ShotFrames(first=bounds[i], last=bounds[i + 1], lead=lead, tail=tail))
+    return FramePlan(fps=fps, total=total, shots=frames, transitions=transitions)
+
+
+def caption_frames(line: LyricLine, fps: int) -> tuple[int, int]:
+    """Frames [on, off) on which a caption shows: libass shows an event on a frame whose time lies in
+    [start, end), with times stored in centiseconds (ASS)."""
+    start, end = round(line.start * 100) / 100, round(line.end * 100) / 100
+    return math.ceil(start * fps - 1e-9), math.ceil(end * fps - 1e-9)
+
+
+def _beat_at(beats: list[float], t: float) -> float:
+    later = [b for b in beats if b > t]
+    earlier = [b for b in beats if b <= t]
+    if later and earlier:
+        return later[0] - earlier[-1]
+    return 0.5
+
+
+def _zoompan(motion: CameraMotion, n: int, t0: float, pulses: list[float], cfg: AssembleConfig) -> str:
+    """zoompan expressions for `n` frames of an eased camera move starting at song time `t0`."""
+    u = f"(on/{max(1, n - 1)})"
+    e = f"({u}*{u}*(3-2*{u}))"  # smoothstep ease in/out
+    z = cfg.zoom
+    zoom, fx, fy = {
+        "zoom_in": (f"(1+{z - 1:.4f}*{e})", "0.5", "0.5"),
+        "zoom_out": (f"({z:.4f}-{z - 1:.4f}*{e})", "0.5", "0.5"),
+        "push": (f"(1+{2 * (z - 1):.4f}*{e})", "0.5", "0.45"),
+        "pan_left": (f"{z:.4f}", f"(1-{e})", "0.5"),
+        "pan_right": (f"{z:.4f}", e, "0.5"),
+        "tilt_up": (f"{z:.4f}", "0.5", f"(1-{e})"),
+        "tilt_down": (f"{z:.4f}", "0.5", e),
+        "hold": (f"(1+0.03*{e})", "0.5", "0.5"),
+    }[motion]
+    if pulses:  # a quick zoom kick on each beat, decaying over ~0.12 s
+        t = f"({t0:.4f}+on/{cfg.fps})"
+        kicks = "+".join(f"gte({t},{b:.4f})*exp(({b:.4f}-{t})/0.12)" for b in pulses)
+        zoom = f"{zoom}*(1+{cfg.pulse_amount:.4f}*({kicks}))"
+    return f"zoompan=z='{zoom}':x='(iw-iw/zoom)*{fx}':y='(ih-ih/zoom)*{fy}':d={n}:s={cfg.width}x{cfg.height}:fps={cfg.fps}"
+
+
+def write_subtitles(lyrics: list[LyricLine], target_stem: Path, cfg: AssembleConfig) -> tuple[Path, Path, Path]:
+    """video.srt and video.vtt sidecars (atomic), and the styled .ass used for burning in (temp)."""
+    import pysubs2
+
+    subs = pysubs2.SSAFile()
+    subs.info.update({"PlayResX": str(cfg.width), "PlayResY": str(cfg.height), "WrapStyle": "0"})
+    size = max(18, cfg.height // 16)
+    subs.styles["Default"] = pysubs2.SSAStyle(
+        fontname=CAPTION_FAMILY, fontsize=size, bold=True, primarycolor=pysubs2.Color(255, 255, 255),
+        outlinecolor=pysubs2.Color(0, 0, 0), backcolor=pysubs2.Color(0, 0, 0, 128), outline=max(2, size // 14), shadow=1,
+        alignment=pysubs2.Alignment.BOTTOM_CENTER, marginv=int(cfg.height * 0.07), marginl=int(cfg.width * 0.07), marginr=int(cfg.width * 0.07),
+    )
+    for line in lyrics:
+        subs.append(pysubs2.SSAEvent(start=round(line.start * 1000), end=round(line.end * 1000), text=line.text.replace("\n", " ")))
+    srt, vtt, ass = (target_stem.with_suffix(s) for s in (".srt", ".vtt", ".ass"))
+    for path, fmt in ((srt, "srt"), (vtt, "vtt")):
+        with atomic_path(path) as tmp:
+            subs.save(str(tmp), format_=fmt, encoding="utf-8")
+    subs.save(str(ass), format_="ass", encoding="utf-8")
+    return srt, vtt, ass
+
+
+def build_graph(analysis: SongAnalysis, shots: ShotList, plan: FramePlan, cfg: AssembleConfig, *, captions: str | None) -> str:
+    """The filter graph: inputs 0..n-1 are the keyframes; output [v]."""
+    parts = []
+    energy = {s.index: s.energy for s in analysis.sections}
+    scale = f"scale={cfg.width * cfg.supersample}:{cfg.height * cfg.supersample}:flags=lanczos"
+    for i, (shot, f) in enumerate(zip(shots.shots, plan.shots)):
+        n = f.lead + (f.last - f.first) + f.tail
+        t0 = (f.first - f.lead) / plan.fps
+        pulses = []
+        if cfg.pulse and energy[shot.scene_index] >= cfg.pulse_energy:
+            pulses = [b for b in analysis.beats if shot.start - 1e-6 <= b < shot.end]
+        parts.append(f"[{i}:v]{scale},{_zoompan(shot.camera, n, t0, pulses, cfg)},setsar=1,format=yuv420p,settb=1/{plan.fps}[s{i}]")
+    # Hard cuts within a section (concat), transitions between sections (xfade).
+    groups: list[list[int]] = [[0]]
+    for i in range(1, len(shots.shots)):
+        if i in plan.transitions:
+            groups.append([i])
         else:
-            current = trial
-    if current:
-        lines.append(current)
-    if not lines:
-        return None
-    line_h = int(size * 1.3)
-    img = Image.new("RGBA", (width, line_h * len(lines) + size // 2), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(img)
-    for i, line in enumerate(lines):
-        draw.text((width / 2, i * line_h + size // 4), line, font=font, anchor="ma", fill=(255, 255, 255, 255), stroke_width=max(2, size // 14), stroke_fill=(0, 0, 0, 230))
-    top = int(height * 0.92) - img.height
-    return Caption(0.0, 0.0, np.asarray(img, dtype=np.float32), top)
+            groups[-1].append(i)
+    names = []
+    for g, members in enumerate(groups):
+        if len(members) == 1:
+            names.append(f"s{members[0]}")
+        else:
+            parts.append("".join(f"[s{i}]" for i in members) + f"concat=n={len(members)}:v=1:a=0,settb=1/{plan.fps}[g{g}]")
+            names.append(f"g{g}")
+    current = names[0]
+    for g in range(1, len(groups)):
+        tr = plan.transitions[groups[g][0]]
+        offset = (tr.frame - tr.frames // 2) / plan.fps
+        nxt = f"x{g}"
+        parts.append(f"[{current}][{names[g]}]xfade=transition={tr.kind}:duration={tr.frames / plan.fps:.6f}:offset={offset:.6f},settb=1/{plan.fps}[{nxt}]")
+        current = nxt
+    tail = f"[{current}]trim=end_frame={plan.total}"  # (an fps filter here would drop the last frame)
+    if captions:
+        tail += f",ass=filename={captions}:fontsdir=."
+    parts.append(tail + ",format=yuv420p[v]")
+    return ";\n".join(parts)
 
 
 def assemble_video(
-    audio_path: Path,
-    duration: float,
+    analysis: SongAnalysis,
     shots: ShotList,
     keyframes: list[Path],
-    lyrics: list[LyricLine],
     out_path: Path,
     cfg: AssembleConfig = AssembleConfig(),
 ) -> Path:
-    """Write the MP4 to `out_path` atomically; its length is the song's `duration`."""
-    from moviepy import AudioFileClip, VideoClip
-
-    w, h = cfg.width, cfg.height
-    frames = [Image.open(p).convert("RGB").resize((w, h)) for p in keyframes]
-    starts = np.array([s.start for s in shots.shots])
-    captions = []
-    if cfg.captions:
-        for line in lyrics:
-            cap = render_caption(line.text, w, h)
-            if cap is not None:
-                captions.append(Caption(line.start, line.end, cap.image, cap.top))
-
-    def frame_at(t: float) -> np.ndarray:
-        i = int(np.searchsorted(starts, t, side="right") - 1)
-        shot = shots.shots[max(0, i)]
-        u = (t - shot.start) / max(1e-6, shot.end - shot.start)
-        box = camera_box(shot.camera, u, w, h, cfg.zoom)
-        frame = np.asarray(frames[max(0, i)].transform((w, h), Image.Transform.EXTENT, box, Image.Resampling.BILINEAR), dtype=np.float32)
-        for cap in captions:
-            if cap.start <= t < cap.end:
-                region = frame[cap.top : cap.top + cap.image.shape[0]]
-                alpha = cap.image[..., 3:4] / 255.0
-                region[:] = region * (1 - alpha) + cap.image[..., :3] * alpha
-        return frame.astype(np.uint8)
-
-    audio = AudioFileClip(str(audio_path))
-    try:
-        clip = VideoClip(frame_function=frame_at, duration=duration).with_audio(audio.with_duration(min(duration, audio.duration)))
+    """Write the MP4 (and .srt/.vtt sidecars) atomically; the video lasts round(duration * fps) frames."""
+    out_path = Path(out_path)
+    plan = plan_frames(analysis, shots, cfg)
+    lyrics = [line for line in analysis.lyrics if line.text.strip()]
+    with tempfile.TemporaryDirectory(prefix="songflow-assemble-") as work_dir:
+        work = Path(work_dir)
+        srt, _, ass = write_subtitles(lyrics, out_path, cfg)
+        shutil.move(str(ass), work / "captions.ass")
+        shutil.copy(caption_font(), work / CAPTION_FONT)
+        burn = "captions.ass" if cfg.captions and lyrics else None
+        (work / "graph.txt").write_text(build_graph(analysis, shots, plan, cfg, captions=burn), encoding="utf-8")
+        cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
+        for key in keyframes:
+            cmd += ["-i", str(Path(key).resolve())]
+        n = len(keyframes)
+        cmd += ["-i", str(Path(analysis.audio_path).resolve())]
+        soft = cfg.soft_subtitles and bool(lyrics)
+        if soft:
+            cmd += ["-i", str(srt.resolve())]
+        cmd += ["-/filter_complex", "graph.txt", "-map", "[v]", "-map", f"{n}:a:0"]
+        if soft:
+            cmd += ["-map", f"{n + 1}:s:0", "-c:s", "mov_text", "-metadata:s:s:0", "handler_name=Lyrics"]
+        cmd += [
+            "-c:v", "libx264", "-preset", cfg.preset, "-crf", str(cfg.crf), "-pix_fmt", "yuv420p", "-r", str(cfg.fps),
+            "-c:a", "aac", "-b:a", "192k", "-t", f"{plan.total / cfg.fps:.6f}", "-movflags", "+faststart", "-f", "mp4",
+        ]
         with atomic_path(out_path) as tmp:
-            clip.write_videofile(
-                str(tmp),
-                fps=cfg.fps,
-                codec="libx264",
-                audio_codec="aac",
-                preset=cfg.preset,
-                ffmpeg_params=["-crf", str(cfg.crf), "-movflags", "+faststart"],
-                pixel_format="yuv420p",
-                temp_audiofile_path=str(Path(out_path).parent),
-                logger=None,
-            )
-    finally:
-        audio.close()
-    log.info("wrote %s", out_path)
-    return Path(out_path)
+            proc = subprocess.run([*cmd, str(tmp)], cwd=work, capture_output=True, text=True)
+            if proc.returncode != 0:
+                lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
+                raise SongflowError(f"ffmpeg failed assembling {out_path}: {lines[-1] if lines else f'exit {proc.returncode}'}")
+    log.info("wrote %s (%d frames, %d transitions)", out_path, plan.total, len(plan.transitions))
+    return out_path

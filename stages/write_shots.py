@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from schemas.analysis import SongAnalysis
+from schemas.analysis import LyricLine, SongAnalysis
 from schemas.common import exact_items
 from schemas.scenes import ScenePlan
 from schemas.shots import Shot, ShotList, ShotPromptBatch
@@ -27,35 +27,95 @@ class ShotSpan:
     scene_index: int
 
 
-def shot_spans(analysis: SongAnalysis, cfg: ShotConfig = ShotConfig()) -> list[ShotSpan]:
-    """Cut each section into shots on beats: shorter shots when louder, cuts snapped to downbeats.
+def inside_phrase(t: float, lines: list[LyricLine], edge: float) -> LyricLine | None:
+    """The lyric line that `t` falls inside (more than `edge` seconds from both its ends), if any."""
+    for line in lines:
+        if line.start + edge < t < line.end - edge:
+            return line
+    return None
 
-    Sections start on beats, so every cut (shot start after 0) is a beat time.
+
+def shot_spans(analysis: SongAnalysis, cfg: ShotConfig = ShotConfig()) -> list[ShotSpan]:
+    """Cut each section into shots. Rules, hardest first:
+
+    - sections change on their (downbeat) boundaries; every other cut is on a detected beat;
+    - no cut inside a sung line; a line longer than `max_shot_seconds` may be cut on a beat inside it;
+    - every shot lasts `min_shot_seconds` .. `max_shot_seconds` where the beats allow it;
+    - shot length follows section energy (beats_per_shot_calm .. _intense) at the local tempo, and
+      cuts prefer downbeats.
+
+    Within a section the cuts are chosen together (dynamic programming over the allowed beats),
+    minimising how far each shot's length is from its target, so one awkward phrase does not
+    push every later cut off the bar.
     """
     beats = analysis.beats
     downbeats = set(analysis.downbeats)
+    lines = analysis.lyrics
+    long_lines = [ln for ln in lines if ln.end - ln.start > cfg.max_shot_seconds]
+    short_lines = [ln for ln in lines if ln.end - ln.start <= cfg.max_shot_seconds]
     spans: list[ShotSpan] = []
     for section in analysis.sections:
-        length = round(cfg.beats_per_shot_calm + (cfg.beats_per_shot_intense - cfg.beats_per_shot_calm) * section.energy)
-        length = max(1, length)
-        inside = [i for i, t in enumerate(beats) if section.start - EPS <= t < section.end - EPS]
-        cuts: list[float] = []
-        if inside:
-            last = inside[-1]
-            current = inside[0]
-            while True:
-                target = current + length
-                # Stop when the rest of the section would make a shot shorter than half a shot.
-                if target > last or last - target + 1 < (length + 1) // 2:
-                    break
-                window = range(max(current + 1, target - cfg.downbeat_snap_beats), min(last, target + cfg.downbeat_snap_beats) + 1)
-                on_downbeat = [i for i in window if beats[i] in downbeats]
-                cut = min(on_downbeat, key=lambda i: abs(i - target)) if on_downbeat else target
-                cuts.append(beats[cut])
-                current = cut
-        edges = [section.start, *cuts, section.end]
+        n_beats = cfg.beats_per_shot_calm + (cfg.beats_per_shot_intense - cfg.beats_per_shot_calm) * section.energy
+        inside = [i for i, t in enumerate(beats) if section.start + EPS < t < section.end - EPS]
+        allowed = [i for i in inside if not inside_phrase(beats[i], short_lines, cfg.phrase_edge_seconds)]
+        times = [section.start] + [beats[i] for i in allowed] + [section.end]
+        # Extra cost of a node: off the downbeat, or inside a long line (allowed as a last resort).
+        extra = [0.0]
+        for i in allowed:
+            cost = 0.0 if beats[i] in downbeats else cfg.off_downbeat_cost
+            if inside_phrase(beats[i], long_lines, cfg.phrase_edge_seconds):
+                cost += LONG_LINE_CUT_COST
+            extra.append(cost)
+        extra.append(0.0)
+        targets = [n_beats * _beat_period(beats, i) for i in allowed]
+        targets = [targets[0] if targets else n_beats * _beat_period(beats, 0), *targets]
+
+        def shot_cost(a: int, b: int) -> float:
+            length, target = times[b] - times[a], targets[a]
+            if length < cfg.min_shot_seconds - BEAT_JITTER or length > cfg.max_shot_seconds + BEAT_JITTER:
+                return OUT_OF_BOUNDS_COST + length / 1000  # a path always exists; it is just dear
+            return ((length - target) / target) ** 2
+
+        n = len(times)
+        best = [0.0] + [float("inf")] * (n - 1)
+        back = [0] * n
+        for b in range(1, n):
+            for a in range(b):
+                cost = best[a] + shot_cost(a, b) + extra[b]
+                if cost < best[b]:
+                    best[b], back[b] = cost, a
+        cuts, node = [], back[n - 1]
+        while node > 0:
+            cuts.append(times[node])
+            node = back[node]
+        edges = [section.start, *reversed(cuts), section.end]
         spans += [ShotSpan(a, b, section.index) for a, b in zip(edges, edges[1:])]
     return spans
+
+
+OUT_OF_BOUNDS_COST = 1000.0
+# Detected beats wobble by a few ms: a 0.998 s shot between beats a second apart is a 1 s shot.
+BEAT_JITTER = 0.05
+LONG_LINE_CUT_COST = 5.0
+
+
+def _beat_period(beats: list[float], i: int) -> float:
+    """Local beat period (median of the surrounding inter-beat intervals): follows tempo changes."""
+    window = beats[max(0, i - 4) : i + 5]
+    gaps = sorted(b - a for a, b in zip(window, window[1:]))
+    return gaps[len(gaps) // 2] if gaps else 0.5
+
+
+# Consecutive shots of a scene alternate between the scene's move and its counter-move.
+COUNTER_MOVE = {
+    "pan_left": "pan_right", "pan_right": "pan_left", "zoom_in": "zoom_out", "zoom_out": "zoom_in",
+    "tilt_up": "tilt_down", "tilt_down": "tilt_up", "hold": "push", "push": "hold",
+}
+
+
+def shot_camera(scene_camera: str, k: int) -> str:
+    """Camera move of the k-th shot (from 0) of a scene."""
+    return scene_camera if k % 2 == 0 else COUNTER_MOVE[scene_camera]
 
 
 def shot_seed(audio_sha256: str, index: int) -> int:
@@ -100,6 +160,7 @@ def write_shots(
             attempts=model_cfg.attempts,
             seed=model_cfg.seed + scene.index,
         )
+        first = len(shots)
         for span, prompt in zip(mine, batch.shots):
             index = len(shots)
             shots.append(
@@ -113,7 +174,7 @@ def write_shots(
                     setting=scene.setting,
                     subject=scene.subject,
                     palette=scene.palette,
-                    camera=scene.camera,
+                    camera=shot_camera(scene.camera, index - first),
                     seed=shot_seed(analysis.audio_sha256, index),
                 )
             )

@@ -73,6 +73,8 @@ def test_unsupported_extension(tmp_path, outputs, capsys):
         ("lyrics.lrc", b"just some words\nwith no timestamps\n", "no timed lines"),
         ("lyrics.txt", b"\n  \n", "lyrics file is empty"),
         ("lyrics.pdf", b"%PDF-1.4", "unsupported lyrics type"),
+        ("lyrics.srt", b"1\nthis is not a time\nHello\n\n", "SRT lyrics have no timed lines"),
+        ("lyrics.vtt", b"WEBVTT\n\n", "VTT lyrics have no timed lines"),
     ],
 )
 def test_unreadable_lyrics(short_song, tmp_path, outputs, capsys, name, content, needle):

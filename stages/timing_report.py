@@ -1,0 +1,122 @@
+"""The timing report: measures the assembled video against the beats and the lyrics.
+
+Cut and caption times are the frames the assembly put them on (`plan_frames`, `caption_frames`);
+stream durations are read from the MP4 itself (PyAV). A hard rule broken fails the run.
+"""
+
+from __future__ import annotations
+
+import bisect
+import statistics
+from pathlib import Path
+
+from schemas.analysis import SongAnalysis
+from schemas.shots import ShotList
+from schemas.timing import CaptionTiming, CutTiming, TimingReport, TimingSummary
+from songflow.config import AssembleConfig, ShotConfig, TimingConfig
+from songflow.errors import SongflowError
+from stages.assemble import caption_frames, plan_frames
+from stages.write_shots import inside_phrase
+
+
+class TimingError(SongflowError):
+    """The finished video breaks a hard timing rule."""
+
+
+def stream_durations(video: Path) -> tuple[float, float]:
+    """(video, audio) stream durations of an MP4 in seconds: frames / rate, and the audio's samples."""
+    import av
+
+    with av.open(str(video)) as container:
+        v = container.streams.video[0]
+        a = container.streams.audio[0]
+        frames = v.frames or sum(1 for _ in container.decode(v))
+        video_s = frames / float(v.average_rate)
+        audio_s = float(a.duration * a.time_base) if a.duration else float(container.duration) / 1e6
+    return video_s, audio_s
+
+
+def nearest(sorted_times: list[float], t: float) -> float:
+    i = bisect.bisect_left(sorted_times, t)
+    around = sorted_times[max(0, i - 1) : i + 1]
+    return min(around, key=lambda b: abs(b - t))
+
+
+def timing_report(
+    analysis: SongAnalysis,
+    shots: ShotList,
+    video: Path,
+    assemble_cfg: AssembleConfig = AssembleConfig(),
+    shot_cfg: ShotConfig = ShotConfig(),
+    limits: TimingConfig = TimingConfig(),
+) -> TimingReport:
+    fps = assemble_cfg.fps
+    plan = plan_frames(analysis, shots, assemble_cfg)
+    downbeats = set(analysis.downbeats)
+    lines = analysis.lyrics
+    cuts = []
+    for i in range(1, len(shots.shots)):
+        before, after = shots.shots[i - 1], shots.shots[i]
+        t = plan.shots[i].first / fps
+        beat = nearest(analysis.beats, t)
+        tr = plan.transitions.get(i)
+        line = inside_phrase(t, lines, shot_cfg.phrase_edge_seconds)
+        cuts.append(
+            CutTiming(
+                shot_index=i,
+                time=round(t, 6),
+                kind="cut" if tr is None else ("dip" if tr.kind == "fadeblack" else "crossfade"),
+                section_change=before.scene_index != after.scene_index,
+                nearest_beat=beat,
+                offset=round(t - beat, 6),
+                on_downbeat=beat in downbeats,
+                inside_line=line.text if line else None,
+                line_allows_cut=bool(line and line.end - line.start > shot_cfg.max_shot_seconds),
+            )
+        )
+    captions = []
+    if assemble_cfg.captions:
+        for line in lines:
+            if not line.text.strip():
+                continue
+            on, off = caption_frames(line, fps)
+            captions.append(
+                CaptionTiming(
+                    text=line.text, start=line.start, end=line.end, shown_from=on / fps, shown_until=off / fps,
+                    on_error_frames=round(on - line.start * fps, 4), off_error_frames=round(off - line.end * fps, 4),
+                )
+            )
+    video_s, audio_s = stream_durations(video)
+    offsets = [abs(c.offset) for c in cuts]
+    caption_err = max([max(abs(c.on_error_frames), abs(c.off_error_frames)) for c in captions], default=0.0)
+    summary = TimingSummary(
+        cuts=len(cuts),
+        median_abs_offset=statistics.median(offsets) if offsets else 0.0,
+        max_abs_offset=max(offsets, default=0.0),
+        share_within_limit=sum(o <= limits.max_cut_offset_seconds + 1e-9 for o in offsets) / len(offsets) if offsets else 1.0,
+        cuts_inside_lines=sum(1 for c in cuts if c.inside_line and not c.line_allows_cut),
+        cuts_inside_long_lines=sum(1 for c in cuts if c.inside_line and c.line_allows_cut),
+        max_caption_error_frames=round(caption_err, 4),
+        video_duration=round(video_s, 6),
+        audio_duration=round(audio_s, 6),
+        song_duration=analysis.duration,
+        duration_error_frames=round(max(abs(video_s - analysis.duration), abs(audio_s - analysis.duration)) * fps, 4),
+    )
+    failures = []
+    if summary.max_abs_offset > limits.max_cut_offset_seconds + 1e-9:
+        worst = max(cuts, key=lambda c: abs(c.offset))
+        failures.append(f"cut into shot {worst.shot_index} at {worst.time:.3f}s is {abs(worst.offset) * 1000:.0f} ms from the nearest beat (limit {limits.max_cut_offset_seconds * 1000:.0f} ms)")
+    if summary.cuts_inside_lines > limits.max_cuts_in_phrases:
+        first = next(c for c in cuts if c.inside_line and not c.line_allows_cut)
+        failures.append(f"{summary.cuts_inside_lines} cuts inside sung lines (limit {limits.max_cuts_in_phrases}), first at {first.time:.3f}s in {first.inside_line!r}")
+    if summary.max_caption_error_frames > limits.max_caption_error_frames + 1e-9:
+        failures.append(f"a caption is {summary.max_caption_error_frames:.2f} frames off its lyric line (limit {limits.max_caption_error_frames})")
+    if summary.duration_error_frames > limits.max_duration_error_frames + 1e-9:
+        failures.append(f"video {video_s:.3f}s / audio {audio_s:.3f}s vs song {analysis.duration:.3f}s: {summary.duration_error_frames:.2f} frames off (limit {limits.max_duration_error_frames})")
+    return TimingReport(fps=fps, limits=limits.model_dump(), cuts=cuts, captions=captions, summary=summary, failures=failures)
+
+
+def check_timing(report: TimingReport, where: Path) -> None:
+    """Raise TimingError with the broken rules (one line) if the report has failures."""
+    if report.failures:
+        raise TimingError(f"timing rules broken (see {where}): " + "; ".join(report.failures))
