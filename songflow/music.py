@@ -136,13 +136,16 @@ def label_sections(feats: np.ndarray, beat_edges: list[int], *, threshold: float
 
 
 def energy_curve(rms: np.ndarray, sr: int, hop_length: int, duration: float) -> list[float]:
-    """RMS loudness resampled to ENERGY_RATE Hz (means over each step), scaled to 0..1."""
+    """RMS loudness resampled to ENERGY_RATE Hz, smoothed over 0.5 s, scaled to 0..1."""
+    from scipy.ndimage import uniform_filter1d
+
     frame_times = np.arange(len(rms)) * hop_length / sr
     n = int(np.ceil(duration * ENERGY_RATE))
     idx = np.minimum((frame_times * ENERGY_RATE).astype(int), n - 1)
     sums = np.bincount(idx, weights=rms**2, minlength=n)
     counts = np.maximum(np.bincount(idx, minlength=n), 1)
-    level = np.sqrt(sums / counts)
+    # Half a second of smoothing: energy is how loud the music is, not each drum hit.
+    level = np.sqrt(uniform_filter1d(sums / counts, size=max(1, ENERGY_RATE // 2), mode="nearest"))
     return [round(float(v), 4) for v in level / (level.max() or 1.0)]
 
 

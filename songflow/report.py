@@ -38,7 +38,7 @@ BEAT = "#aab0c0"  # beats and downbeats: grey, so the white cuts stand out
 WAVE, ENERGY, VOCALS, BAD = "#8fa9d6", "#ffb347", "#b48ee8", "#ff4d4d"
 CUT_STYLE = {  # legend label, colour, width, dashes
     "cut": ("cut", "#ffffff", 1.6, "solid"),
-    "section": ("cut at section change", "#ffd166", 2.2, "solid"),
+    "section": ("cut at section change", "#b8f25c", 2.2, "solid"),
     "crossfade": ("crossfade", "#4cc9f0", 2.2, (0, (4, 2))),
     "dip": ("dip to black", "#f15bb5", 2.2, (0, (4, 2))),
 }
@@ -114,11 +114,13 @@ def _timeline_png(analysis: SongAnalysis, shots: ShotList, timing: TimingReport 
     for section in analysis.sections:
         colour = _section_colour(section.label)
         ax_sec.add_patch(Rectangle((section.start, 0.08), section.end - section.start, 0.84, fc=colour, ec=PANEL, lw=1.5, alpha=0.85))
-        label = section.label if (section.end - section.start) * px_per_s < 6 * char_px else f"{section.label}  ({section.energy:.2f})"
+        span_px = (section.end - section.start) * px_per_s
+        label = "" if span_px < 2 * char_px else section.label if span_px < 12 * char_px else f"{section.label}  ({section.energy:.2f})"
         ax_sec.text((section.start + section.end) / 2, 0.5, label, ha="center", va="center", color="#101014", fontsize=10, fontweight="bold")
 
     # Audio: min/max envelope per pixel column, the energy curve on its own 0..1 axis.
     ax_wave.set_ylim(-1.08, 1.08)
+    handles = []
     try:
         y = _load_envelope_audio(analysis)
     except InputError as exc:
@@ -127,6 +129,7 @@ def _timeline_png(analysis: SongAnalysis, shots: ShotList, timing: TimingReport 
     else:
         t, lo, hi = _envelope(y, SAMPLE_RATE, int(axes_px))
         ax_wave.fill_between(t, lo, hi, color=WAVE, lw=0, alpha=0.75)
+        handles.append(Patch(fc=WAVE, label="waveform"))
     ax_energy = ax_wave.twinx()
     ax_energy.set_ylim(0, 1.04)
     ax_energy.set_yticks([0, 0.5, 1])
@@ -178,7 +181,7 @@ def _timeline_png(analysis: SongAnalysis, shots: ShotList, timing: TimingReport 
         row = 1 - i % 2
         face, edge, hatch, a, ls = LYRIC_STYLE[line.timing]
         ax_lyr.add_patch(Rectangle((line.start, row + 0.1), line.end - line.start, 0.8, fc=face, ec=edge, hatch=hatch, lw=1.1, ls=ls, alpha=a))
-        ax_lyr.text(line.start + 2 / px_per_s * 3, row + 0.5, fits(line.text, line.end - line.start), ha="left", va="center", color=FG, fontsize=8, clip_on=True)
+        ax_lyr.text(line.start + 6 / px_per_s, row + 0.5, fits(line.text, line.end - line.start), ha="left", va="center", color=FG, fontsize=8, clip_on=True)
     if not analysis.lyrics:
         ax_lyr.text(duration / 2, 1, "no lyrics", ha="center", va="center", color=DIM, fontsize=9)
     if in_line:
@@ -196,7 +199,7 @@ def _timeline_png(analysis: SongAnalysis, shots: ShotList, timing: TimingReport 
     ax_voc.set_xlabel("time (s)", color=FG, fontsize=10)
     ax_voc.tick_params(axis="x", colors=FG, labelsize=9)
 
-    handles = [Patch(fc=WAVE, label="waveform"), Line2D([], [], color=ENERGY, lw=1.6, label="energy")]
+    handles.append(Line2D([], [], color=ENERGY, lw=1.6, label="energy"))
     handles += [Line2D([], [], color=BEAT, lw=0.6, alpha=0.6, label="beat"), Line2D([], [], color=BEAT, lw=1.3, alpha=0.8, label="downbeat")]
     kinds = {_cut_style(s, shots, cut_info.get(s.index)) for s in shots.shots[1:]}
     for kind, (label, colour, lw, ls) in CUT_STYLE.items():
@@ -472,7 +475,7 @@ def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path) ->
       <span class="qa {status}">QA {"pass" if entry.passed else "FAIL"} {verdict.score}/10</span></div>
     <p class="prompt">{e(shot.prompt)}</p>
     <p class="small">{e(shot.composition.replace("_", " "))} · camera {e(shot.camera.replace("_", " "))} · scene {shot.scene_index}</p>
-    <p class="small">attempts {len(entry.attempts)} (scores {scores}), chose #{entry.chosen_attempt}</p>
+    <p class="small">attempts {len(entry.attempts)} (scores {scores}), using attempt {entry.chosen_attempt}</p>
     {f'<ul class="issues">{issues}</ul>' if issues else ""}
   </div>
 </article>"""

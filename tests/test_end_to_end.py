@@ -147,3 +147,17 @@ def test_captions_are_on_screen_while_a_line_is_sung(e2e):
     white_during = (during[band].min(axis=2) > 235).mean()
     white_before = (before[band].min(axis=2) > 235).mean()
     assert white_during > white_before + 0.002, (white_during, white_before, [s.start for s in shots.shots])
+
+
+def test_timing_report_passes_and_the_pictures_are_written(e2e):
+    from schemas.timing import TimingReport
+
+    out = e2e["out"]
+    report = TimingReport.model_validate_json(out.path("timing").read_text())
+    assert report.passed, report.failures
+    s = report.summary
+    assert s.share_within_limit == 1.0 and s.median_abs_offset <= FRAME and s.cuts_inside_lines == 0
+    assert s.max_caption_error_frames <= 1.0 and s.duration_error_frames <= 1.0
+    assert len(report.captions) == len(out.load("analysis", SongAnalysis).lyrics)
+    for name in ("report.html", "storyboard.png", "video.srt", "video.vtt"):
+        assert (out.root / name).stat().st_size > 0, name
