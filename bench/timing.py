@@ -1,6 +1,6 @@
 """Timing of the finished videos on generated songs whose true beats are known.
 
-    .venv/bin/python bench/timing.py [--songs demo,80,150,change] [--preset fast]
+    .venv/bin/python bench/timing.py [--songs demo,80,150,change] [--preset fast] [--keep DIR]
 
 Each song runs through the real flow (embedded Gemma 3 270M, temporary Prefect API); the figures
 come from its timing_report.json and from the generator's ground truth. Baseline, measured in the
@@ -51,8 +51,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--songs", default="demo,80,150,change")
     parser.add_argument("--preset", default="fast")
+    parser.add_argument("--keep", type=Path, help="folder for the songs and outputs (default: a temp folder)")
     args = parser.parse_args()
-    root = Path(tempfile.mkdtemp(prefix="songflow-timing-"))
+    root = args.keep or Path(tempfile.mkdtemp(prefix="songflow-timing-"))
     os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(root / "storage")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from prefect.testing.utilities import prefect_test_harness

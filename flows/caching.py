@@ -28,7 +28,7 @@ STAGE_VERSIONS = {
     "shots": 2,
     "render": 1,
     "qa": 1,
-    "assemble": 2,
+    "assemble": 3,
 }
 
 

@@ -44,7 +44,7 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
         outputs=args.outputs,
         from_stage=getattr(args, "from_stage", None),
     )
-    print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s")
+    print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s; report: {video.parent / 'report.html'}")
     return video
 
 
@@ -53,14 +53,15 @@ def cmd_run(args: argparse.Namespace) -> None:
 
 
 def find_songs(folder: Path) -> list[tuple[Path, Path | None]]:
-    """Audio files in `folder`, each with the lyrics file of the same stem (.lrc before .txt)."""
+    """Audio files in `folder`, each with the lyrics file of the same stem (.lrc, .srt, .vtt, .txt in that order)."""
     from songflow.audio import AUDIO_SUFFIXES
+    from songflow.lyrics import LYRICS_SUFFIXES
 
     if not folder.is_dir():
         raise InputError(f"not a folder: {folder}")
     songs = []
     for audio in sorted(p for p in folder.iterdir() if p.suffix.lower() in AUDIO_SUFFIXES):
-        lyrics = next((audio.with_suffix(s) for s in (".lrc", ".txt") if audio.with_suffix(s).is_file()), None)
+        lyrics = next((audio.with_suffix(s) for s in LYRICS_SUFFIXES if audio.with_suffix(s).is_file()), None)
         songs.append((audio, lyrics))
     if not songs:
         raise InputError(f"no audio files (wav, mp3, ogg, flac) in {folder}")

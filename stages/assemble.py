@@ -98,10 +98,16 @@ def plan_frames(analysis: SongAnalysis, shots: ShotList, cfg: AssembleConfig = A
 
 
 def caption_frames(line: LyricLine, fps: int) -> tuple[int, int]:
-    """Frames [on, off) on which a caption shows: libass shows an event on a frame whose time lies in
-    [start, end), with times stored in centiseconds (ASS)."""
-    start, end = round(line.start * 100) / 100, round(line.end * 100) / 100
-    return math.ceil(start * fps - 1e-9), math.ceil(end * fps - 1e-9)
+    """Frames [on, off) on which a line's caption shows: the frames nearest its start and end, so
+    each edge is at most half a frame off the lyric time."""
+    on = round(line.start * fps)
+    return on, max(on + 1, round(line.end * fps))
+
+
+def _ass_time_ms(frame: int, fps: int) -> int:
+    """An ASS time (centiseconds) that makes libass switch exactly at `frame`: it shows an event on
+    frame k when k / fps lies in [start, end), and one frame is more than a centisecond."""
+    return math.floor(frame * 100 / fps) * 10
 
 
 def _beat_at(beats: list[float], t: float) -> float:
@@ -149,9 +155,12 @@ def write_subtitles(lyrics: list[LyricLine], target_stem: Path, cfg: AssembleCon
     for line in lyrics:
         subs.append(pysubs2.SSAEvent(start=round(line.start * 1000), end=round(line.end * 1000), text=line.text.replace("\n", " ")))
     srt, vtt, ass = (target_stem.with_suffix(s) for s in (".srt", ".vtt", ".ass"))
-    for path, fmt in ((srt, "srt"), (vtt, "vtt")):
+    for path, fmt in ((srt, "srt"), (vtt, "vtt")):  # sidecars keep the lyric times to the millisecond
         with atomic_path(path) as tmp:
             subs.save(str(tmp), format_=fmt, encoding="utf-8")
+    for event, line in zip(subs, lyrics):  # burned-in captions switch on the frames nearest the times
+        on, off = caption_frames(line, cfg.fps)
+        event.start, event.end = _ass_time_ms(on, cfg.fps), _ass_time_ms(off, cfg.fps)
     subs.save(str(ass), format_="ass", encoding="utf-8")
     return srt, vtt, ass
 
