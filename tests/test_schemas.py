@@ -126,12 +126,14 @@ def test_analysis_checks_beats_sections_and_notes():
     base = {
         "title": "t", "audio_path": "/a.wav", "audio_sha256": "0" * 64, "duration": 4.0, "tempo": 120.0,
         "beats": [0.5, 1.0, 1.5], "downbeats": [0.5],
-        "sections": [{"index": 0, "start": 0, "end": 2, "energy": 0.5}, {"index": 1, "start": 2, "end": 4, "energy": 1}],
+        "sections": [{"index": 0, "start": 0, "end": 2, "energy": 0.5, "label": "A"}, {"index": 1, "start": 2, "end": 4, "energy": 1, "label": "B"}],
         "lyrics_source": "none",
         "interpretation": {"mood": "calm", "themes": ["sea"], "imagery": ["waves"], "sections": [{"description": "a"}, {"description": "b"}]},
         "model": "m",
     }
     SongAnalysis.model_validate(base)
+    with pytest.raises(ValidationError, match="label"):
+        SongAnalysis.model_validate(base | {"sections": [base["sections"][0] | {"label": "chorus"}, base["sections"][1]]})
     with pytest.raises(ValidationError, match="must increase"):
         SongAnalysis.model_validate(base | {"beats": [0.5, 0.4, 1.5]})
     with pytest.raises(ValidationError, match="downbeat"):
