@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
@@ -11,6 +12,12 @@ from typing import Any, Literal, TypedDict
 class Message(TypedDict):
     role: Literal["system", "user", "assistant"]
     content: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str  # the answer (JSON when a schema was given)
+    thinking: str | None = None  # what a thinking model wrote before answering, kept apart
 
 
 class TextModel(abc.ABC):
@@ -33,6 +40,19 @@ class TextModel(abc.ABC):
         seed: int = 0,
     ) -> str:
         """Reply to `messages`; with `schema`, the reply is constrained to it where supported."""
+
+    def reply(
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: dict[str, Any] | None = None,
+        images: Sequence[Path] = (),
+        audio: Sequence[Path] = (),
+        max_new_tokens: int = 512,
+        seed: int = 0,
+    ) -> Reply:
+        """Like `generate`, with the model's thinking (if any) apart from the answer."""
+        return Reply(self.generate(messages, schema=schema, images=images, audio=audio, max_new_tokens=max_new_tokens, seed=seed))
 
     def close(self) -> None:
         """Release what the backend holds (memory, connections)."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping, Sequence
-from pathlib import Path
+import contextlib
+import contextvars
 import json
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -21,6 +23,20 @@ REASK = (
     "That reply was not valid. Errors:\n{errors}\n"
     "Reply again with only the corrected JSON object, following the schema exactly."
 )
+
+
+_THINKING: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar("songflow_thinking", default=None)
+
+
+@contextlib.contextmanager
+def record_thinking() -> Iterator[list[tuple[str, str]]]:
+    """Collect (what, thinking) of every structured call made inside the block."""
+    notes: list[tuple[str, str]] = []
+    token = _THINKING.set(notes)
+    try:
+        yield notes
+    finally:
+        _THINKING.reset(token)
 
 
 def _errors(exc: ValidationError) -> str:
@@ -88,7 +104,7 @@ def generate_structured(
     convo: list[Message] = list(messages)
     failures: list[tuple[str, str]] = []
     for attempt in range(attempts):
-        raw = model.generate(
+        reply = model.reply(
             convo,
             schema=schema if model.supports_schema else None,
             images=images,
@@ -96,6 +112,10 @@ def generate_structured(
             max_new_tokens=max_new_tokens,
             seed=seed + attempt,
         )
+        raw = reply.text
+        notes = _THINKING.get()
+        if reply.thinking and notes is not None:
+            notes.append((f"{what}, attempt {attempt + 1}", reply.thinking))
         try:
             return output_type.model_validate_json(raw, context=dict(context or {}))
         except ValidationError as exc:

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from backends.base import Message, TextModel
+from backends.base import Message, Reply, TextModel
 from songflow.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -19,6 +19,30 @@ log = logging.getLogger(__name__)
 def gemma3_chat_template() -> str:
     """Gemma 3's chat template, for checkpoints (like the base GGUF) that ship without one."""
     return resources.files("backends").joinpath("templates/gemma3.jinja").read_text(encoding="utf-8")
+
+
+def load_transformers(source: str | Path, *, model_id: str, temperature: float = 0.7, thinking: bool = False, thinking_tokens: int = 512) -> TextModel:
+    """Gemma 4 (or any model whose config has vision/audio towers) through its processor;
+    a text-only Gemma through its tokenizer."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(source)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot load model {model_id!r}: {str(exc).splitlines()[0]}") from exc
+    if getattr(config, "vision_config", None) is not None or getattr(config, "audio_config", None) is not None:
+        return MultimodalModel(source, model_id=model_id, temperature=temperature, thinking=thinking, thinking_tokens=thinking_tokens)
+    return TransformersModel(source, model_id=model_id, temperature=temperature)
+
+
+def _device_and_dtype(device: str | None):
+    import torch
+
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu":
+        torch.set_num_threads(max(1, os.cpu_count() or 1))
+    # bf16 on GPU; float32 on CPU, where bf16 matmuls are slower than fp32 on most chips.
+    return device, (torch.bfloat16 if device.startswith("cuda") else torch.float32)
 
 
 class TransformersModel(TextModel):
@@ -34,19 +58,14 @@ class TransformersModel(TextModel):
         device: str | None = None,
         temperature: float = 0.7,
     ):
-        import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         self.id = model_id or f"hf:{source}"
         self.temperature = temperature
-        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        if self.device == "cpu":
-            torch.set_num_threads(max(1, os.cpu_count() or 1))
+        self.device, dtype = _device_and_dtype(device)
         started = time.perf_counter()
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(source)
-            # bf16 on GPU; float32 on CPU, where bf16 matmuls are slower than fp32 on most chips.
-            dtype = torch.bfloat16 if self.device == "cuda" else torch.float32
             self.model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(self.device).eval()
         except OSError as exc:
             raise InputError(f"cannot load model {self.id!r}: {str(exc).splitlines()[0]}") from exc
@@ -107,14 +126,184 @@ class TransformersModel(TextModel):
         self.model = None  # type: ignore[assignment]
 
 
-class JsonSchemaLogitsProcessor:
-    """Masks every token that would leave the JSON Schema's grammar (one sequence)."""
+def allow_missing_torchvision() -> None:
+    """Let a Gemma 4 processor load where torchvision is not installed (this project's CPU torch has
+    no matching torchvision wheel): images then go through the PIL image processor, and the video
+    slot, which songflow never uses, gets a plain BaseVideoProcessor."""
+    import importlib
 
-    def __init__(self, ll_tokenizer, schema: dict[str, Any]):
+    from transformers.utils import is_torchvision_available
+
+    if is_torchvision_available():
+        return
+    from transformers import processing_utils
+    from transformers.video_processing_utils import BaseVideoProcessor, VideoProcessorMixin
+
+    auto = importlib.import_module("transformers.models.auto.video_processing_auto")
+    setattr(processing_utils.transformers_module, "VideoProcessorMixin", VideoProcessorMixin)
+    auto.AutoVideoProcessor.from_pretrained = classmethod(lambda cls, *a, **k: BaseVideoProcessor())
+
+
+AUDIO_RATE = 16000  # what Gemma 4's audio feature extractor takes
+
+
+class MultimodalModel(TextModel):
+    """Gemma 4 through AutoProcessor + AutoModelForMultimodalLM: text, images and audio in, JSON out.
+
+    Everything model-specific - turn markers, the system role, image/audio placeholders, the
+    thinking switch - comes from the processor's chat template; the reply is split into thinking
+    and answer by `processor.parse_response`.
+    """
+
+    supports_schema = True
+
+    def __init__(self, source: str | Path, *, model_id: str, temperature: float = 0.7, thinking: bool = False, thinking_tokens: int = 512, device: str | None = None):
+        from transformers import AutoModelForMultimodalLM, AutoProcessor
+
+        self.id = model_id
+        self.temperature = temperature
+        self.thinking = thinking
+        self.thinking_tokens = thinking_tokens
+        self.device, dtype = _device_and_dtype(device)
+        allow_missing_torchvision()
+        started = time.perf_counter()
+        try:
+            self.processor = AutoProcessor.from_pretrained(source)
+            # On GPU let accelerate place the layers (big checkpoints span devices); on CPU keep it plain.
+            placement = {"device_map": "auto"} if self.device.startswith("cuda") else {}
+            self.model = AutoModelForMultimodalLM.from_pretrained(source, dtype=dtype, **placement).eval()
+        except OSError as exc:
+            raise InputError(f"cannot load model {self.id!r}: {str(exc).splitlines()[0]}") from exc
+        if not placement:
+            self.model.to(self.device)
+        self.tokenizer = self.processor.tokenizer
+        config = self.model.config
+        self.supports_images = getattr(config, "vision_config", None) is not None
+        self.supports_audio = getattr(config, "audio_config", None) is not None
+        self.load_seconds = time.perf_counter() - started
+        log.info("loaded %s (%s) on %s in %.1fs", self.id, type(self.model).__name__, self.device, self.load_seconds)
+        self._lltok = None
+
+    def _ll_tokenizer(self):
+        if self._lltok is None:
+            import llguidance.hf
+
+            self._lltok = llguidance.hf.from_tokenizer(self.tokenizer, n_vocab=self.model.config.get_text_config().vocab_size)
+        return self._lltok
+
+    def conversation(self, messages: Sequence[Message], images: Sequence[Path], audio: Sequence[Path]) -> list[dict[str, Any]]:
+        """Chat messages in the processor's format, images and audio in the last user turn."""
+        from PIL import Image
+
+        if images and not self.supports_images:
+            raise InputError(f"{self.id} does not take images")
+        if audio and not self.supports_audio:
+            raise InputError(f"{self.id} does not take audio")
+        convo = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in messages]
+        if images or audio:
+            from songflow.audio import load_audio
+
+            last = max(i for i, m in enumerate(convo) if m["role"] == "user")
+            media = [{"type": "image", "image": Image.open(p).convert("RGB")} for p in images]
+            media += [{"type": "audio", "audio": load_audio(p, AUDIO_RATE, min_seconds=0.5)} for p in audio]
+            convo[last]["content"] = media + convo[last]["content"]
+        return convo
+
+    def inputs(self, messages: Sequence[Message], images: Sequence[Path] = (), audio: Sequence[Path] = ()):
+        """Token ids and media tensors for a generation, through the processor's chat template."""
+        inputs = self.processor.apply_chat_template(
+            self.conversation(messages, images, audio),
+            add_generation_prompt=True,
+            tokenize=True,
+            return_dict=True,
+            return_tensors="pt",
+            enable_thinking=self.thinking,
+        )
+        unused = set(getattr(self.processor, "unused_input_names", ()) or ())
+        return {k: v for k, v in inputs.items() if k not in unused}
+
+    def generate(self, messages: Sequence[Message], **kwargs: Any) -> str:
+        return self.reply(messages, **kwargs).text
+
+    def reply(
+        self,
+        messages: Sequence[Message],
+        *,
+        schema: dict[str, Any] | None = None,
+        images: Sequence[Path] = (),
+        audio: Sequence[Path] = (),
+        max_new_tokens: int = 512,
+        seed: int = 0,
+    ) -> Reply:
+        import torch
+        from transformers import LogitsProcessorList
+
+        inputs = self.inputs(messages, images, audio)
+        inputs = {k: (v.to(self.model.device) if hasattr(v, "to") else v) for k, v in inputs.items()}
+        prompt_ids = inputs["input_ids"][0]
+        processors = LogitsProcessorList()
+        budget = max_new_tokens + (self.thinking_tokens if self.thinking else 0)
+        if schema is not None:
+            thought = thinking_markers(self.tokenizer) if self.thinking else None
+            processors.append(JsonSchemaLogitsProcessor(self._ll_tokenizer(), schema, thought=thought))
+        torch.manual_seed(seed)
+        sampling = self.temperature > 0
+        with torch.inference_mode():
+            out = self.model.generate(
+                **inputs,
+                max_new_tokens=budget,
+                logits_processor=processors,
+                do_sample=sampling,
+                temperature=self.temperature if sampling else None,
+                top_p=None,
+                top_k=None,
+            )
+        new_ids = out[0, prompt_ids.shape[0] :]
+        return self.split(new_ids, prompt_ids)
+
+    def split(self, new_ids, prompt_ids) -> Reply:
+        """Thinking and answer of a generation, by the processor's response parser."""
+        try:
+            parsed = self.processor.parse_response(new_ids, prefix=prompt_ids)
+        except (AttributeError, ValueError):  # a checkpoint without a response template
+            return Reply(self.tokenizer.decode(new_ids, skip_special_tokens=True).strip())
+        if isinstance(parsed, list):
+            parsed = parsed[0]
+        return Reply((parsed.get("content") or "").strip(), (parsed.get("reasoning_content") or "").strip() or None)
+
+    def close(self) -> None:
+        self.model = None  # type: ignore[assignment]
+
+
+def thinking_markers(tokenizer) -> tuple[int, int]:
+    """Token ids that open and close Gemma 4's thinking channel, from the tokenizer's named tokens."""
+    return (
+        tokenizer.convert_tokens_to_ids(getattr(tokenizer, "soc_token", "<|channel>")),
+        tokenizer.convert_tokens_to_ids(getattr(tokenizer, "eoc_token", "<channel|>")),
+    )
+
+
+class JsonSchemaLogitsProcessor:
+    """Masks every token that would leave the JSON Schema's grammar (one sequence).
+
+    With `thought=(open_id, close_id)` the grammar first allows one optional thinking channel -
+    the open token, any tokens but the close token, the close token - then the JSON.
+    """
+
+    def __init__(self, ll_tokenizer, schema: dict[str, Any], thought: tuple[int, int] | None = None):
+        import json
+
         import llguidance
         import llguidance.torch
 
-        grammar = llguidance.LLMatcher.grammar_from_json_schema(schema, defaults={"whitespace_flexible": False})
+        if thought is None:
+            grammar = llguidance.LLMatcher.grammar_from_json_schema(schema, defaults={"whitespace_flexible": False})
+        else:
+            opened, closed = thought
+            body = json.dumps({**schema, "x-guidance": {"whitespace_flexible": False}})
+            grammar = llguidance.LLMatcher.grammar_from_lark(
+                f"start: thought? answer\nthought: <[{opened}]> <[^{closed}]>* <[{closed}]>\nanswer: %json {body}\n"
+            )
         is_error, messages = llguidance.LLMatcher.validate_grammar_with_warnings(grammar, ll_tokenizer)
         if is_error:
             raise InputError(f"schema cannot be compiled to a grammar: {messages[0] if messages else '?'}")

@@ -67,7 +67,7 @@ def stage_key(
             "inputs": {k: fingerprint(v) for k, v in sorted(parameters.items()) if k != "cfg"},
         }
         if uses_model:
-            parts["model"] = cfg.model.model_dump(mode="json")
+            parts["model"] = cfg.model_for(stage).model_dump(mode="json")
         blob = json.dumps(parts, sort_keys=True, default=str).encode()
         return f"songflow-{stage}-{hashlib.sha256(blob).hexdigest()[:32]}"
 

@@ -20,14 +20,16 @@ from prefect.tasks import exponential_backoff
 import backends
 from backends.base import TextModel
 from backends.renderers import load_renderer
+from backends.structured import record_thinking
 from flows.caching import stage_key
 from schemas.analysis import SongAnalysis
 from schemas.qa import QAReport, ShotQA
 from schemas.scenes import ScenePlan, StyleBible
 from schemas.shots import Shot, ShotList
 from schemas.timing import TimingReport
-from songflow.config import ModelConfig, PipelineConfig, from_env
+from songflow.config import MODEL_STAGES, ModelConfig, PipelineConfig, from_env
 from songflow.errors import InputError
+from songflow.fsutil import write_text_atomic
 from songflow.lyrics import read_lyrics
 from songflow.report import contact_sheet, html_report
 from songflow.store import SongOutputs
@@ -104,14 +106,14 @@ def song_name(audio: Path, title: str | None) -> str:
 
 @task(
     name="analyze",
-    cache_key_fn=stage_key("analyze", config=("analyze",), prompts=("analyze",), uses_model=True),
+    cache_key_fn=stage_key("analyze", config=("analyze",), prompts=("analyze", "listen"), uses_model=True),
     persist_result=True,
     tags=[MODEL_TAG],
     **RETRIES,
 )
 def analyze_task(audio: Path, lyrics: Path | None, title: str, cfg: PipelineConfig) -> SongAnalysis:
     parsed = read_lyrics(lyrics) if lyrics else None
-    return analyze_song(audio, parsed, MODELS.get(cfg.model), cfg.analyze, cfg.model, title=title)
+    return analyze_song(audio, parsed, MODELS.get(cfg.model_for("analyze")), cfg.analyze, cfg.model_for("analyze"), title=title)
 
 
 @task(
@@ -122,7 +124,7 @@ def analyze_task(audio: Path, lyrics: Path | None, title: str, cfg: PipelineConf
     **RETRIES,
 )
 def plan_task(analysis: SongAnalysis, cfg: PipelineConfig) -> ScenePlan:
-    return plan_scenes(analysis, MODELS.get(cfg.model), cfg.plan, cfg.model)
+    return plan_scenes(analysis, MODELS.get(cfg.model_for("plan")), cfg.plan, cfg.model_for("plan"))
 
 
 @task(
@@ -133,7 +135,7 @@ def plan_task(analysis: SongAnalysis, cfg: PipelineConfig) -> ScenePlan:
     **RETRIES,
 )
 def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> ShotList:
-    return write_shots(analysis, plan, MODELS.get(cfg.model), cfg.shots, cfg.model)
+    return write_shots(analysis, plan, MODELS.get(cfg.model_for("shots")), cfg.shots, cfg.model_for("shots"))
 
 
 @task(
@@ -160,7 +162,7 @@ def qa_task(shot: Shot, keyframe: Path, previous: Path | None, style: StyleBible
     def rerender(s: Shot, attempt: int) -> Path:
         return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render)
 
-    return qa_shot(shot, keyframe, previous, MODELS.get(cfg.model), rerender, cfg.qa, cfg.model, out_dir=out.root)
+    return qa_shot(shot, keyframe, previous, MODELS.get(cfg.model_for("qa")), rerender, cfg.qa, cfg.model_for("qa"), out_dir=out.root)
 
 
 @task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), persist_result=True)
@@ -243,6 +245,13 @@ def _publish_qa(out: SongOutputs, r: QAReport) -> None:
     )
 
 
+def _save_thinking(out: SongOutputs, stage: str, notes: list[tuple[str, str]]) -> None:
+    """A thinking model's thoughts, beside the stage's JSON and never inside it."""
+    if notes:
+        text = "\n\n".join(f"## {what}\n\n{thinking}" for what, thinking in notes)
+        write_text_atomic(out.root / "thinking" / f"{stage}.md", f"# Thinking: {stage}\n\n{text}\n")
+
+
 def _exists(paths: list[Path]) -> bool:
     return all(Path(p).is_file() for p in paths)
 
@@ -256,10 +265,18 @@ def make_video(
     model: str | None = None,
     outputs: Path | None = None,
     from_stage: Stage | None = None,
+    stage_models: dict[str, str] | None = None,
+    listen: Literal["auto", "always", "never"] | None = None,
+    look: Literal["auto", "always", "never"] | None = None,
 ) -> Path:
-    """Song in, music video out. `from_stage` recomputes that stage and all after it."""
+    """Song in, music video out. `from_stage` recomputes that stage and all after it.
+
+    `stage_models` gives a stage its own model id ({"qa": "openai:...#gemma-4-E4B-it"});
+    `listen` / `look` say whether stage 1 hears the song and stage 4 sees the keyframes.
+    """
     logger = get_run_logger()
-    cfg = from_env(preset, model=model, outputs=outputs)
+    cfg = from_env(preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, look=look)
+    backends.check_capabilities(cfg)
     name = song_name(audio, title)
     out = SongOutputs.for_song(cfg.outputs, name)
     first = STAGES.index(from_stage) if from_stage else 0
@@ -270,19 +287,24 @@ def make_video(
     def from_disk(stage: str) -> bool:
         return STAGES.index(stage) < first
 
-    logger.info("writing to %s with model %s%s", out.root, cfg.model.id, f", from stage {from_stage}" if from_stage else "")
+    models = ", ".join(f"{stage} {cfg.model_for(stage).id}" for stage in MODEL_STAGES)
+    logger.info("writing to %s with models: %s%s", out.root, models, f"; from stage {from_stage}" if from_stage else "")
 
     if from_disk("analyze"):
         analysis = out.load("analysis", SongAnalysis)
     else:
-        analysis = analyze_task.with_options(**fresh("analyze"))(Path(audio), Path(lyrics) if lyrics else None, name, cfg)
+        with record_thinking() as notes:
+            analysis = analyze_task.with_options(**fresh("analyze"))(Path(audio), Path(lyrics) if lyrics else None, name, cfg)
+        _save_thinking(out, "analyze", notes)
         out.save("analysis", analysis)
     _publish_analysis(out, analysis)
 
     if from_disk("plan"):
         plan = out.load("scenes", ScenePlan)
     else:
-        plan = plan_task.with_options(**fresh("plan"))(analysis, cfg)
+        with record_thinking() as notes:
+            plan = plan_task.with_options(**fresh("plan"))(analysis, cfg)
+        _save_thinking(out, "plan", notes)
         out.save("scenes", plan)
     _check_plan_fits(plan, analysis)
     _publish_plan(out, plan)
@@ -290,7 +312,9 @@ def make_video(
     if from_disk("shots"):
         shots = out.load("shots", ShotList)
     else:
-        shots = shots_task.with_options(**fresh("shots"))(analysis, plan, cfg)
+        with record_thinking() as notes:
+            shots = shots_task.with_options(**fresh("shots"))(analysis, plan, cfg)
+        _save_thinking(out, "shots", notes)
         out.save("shots", shots)
     _publish_shots(out, shots)
     n = len(shots.shots)
@@ -315,14 +339,19 @@ def make_video(
         progress = create_progress_artifact(0.0, key=_artifact_key(out, "qa-progress"), description="QA of keyframes")
         results: list[ShotQA] = []
         previous: Path | None = None
+        qa_notes: list[tuple[str, str]] = []
         for i, (shot, keyframe) in enumerate(zip(shots.shots, keyframes)):
-            result = qa_task.with_options(**fresh("qa"))(shot, keyframe, previous, plan.style, cfg, out)
+            with record_thinking() as notes:
+                result = qa_task.with_options(**fresh("qa"))(shot, keyframe, previous, plan.style, cfg, out)
+            qa_notes += notes
             if not _exists([out.root / a.image for a in result.attempts]):
                 result = qa_task.with_options(refresh_cache=True)(shot, keyframe, previous, plan.style, cfg, out)
             results.append(result)
             previous = out.root / result.attempts[result.chosen_attempt].image
             update_progress_artifact(progress, 100.0 * (i + 1) / n)
-        report = qa_report(results, model_id=cfg.model.id, sees_images=MODELS.sees_images(cfg.model.id), cfg=cfg.qa)
+        qa_model = cfg.model_for("qa").id
+        report = qa_report(results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa)
+        _save_thinking(out, "qa", qa_notes)
         out.save("qa", report)
     _publish_qa(out, report)
 

@@ -13,9 +13,10 @@ class LyricLine(Strict):
     start: float = Field(ge=0, description="Seconds from the start of the song.")
     end: float = Field(gt=0)
     text: str = Field(max_length=300)
-    timing: Literal["given", "given-start", "estimated"] = Field(
+    timing: Literal["given", "given-start", "estimated", "heard"] = Field(
         description="'given': start and end from the lyrics file; 'given-start': the file gave the start, "
-        "the end was estimated from where the voice stops; 'estimated': placed on the detected vocal regions."
+        "the end was estimated from where the voice stops; 'estimated': plain text placed on the detected "
+        "vocal regions; 'heard': words an audio model heard in that stretch of the song (no lyrics given)."
     )
 
     @model_validator(mode="after")
@@ -37,6 +38,27 @@ class Section(Strict):
 class VocalRegion(Strict):
     start: float = Field(ge=0)
     end: float = Field(gt=0)
+
+
+class HeardWindow(Strict):
+    """What an audio-capable model hears in one window of the song (stage 1's listening schema)."""
+
+    genre: text(40) = Field(description="Genre or style in a few words.")  # type: ignore[valid-type]
+    mood: text(60) = Field(description="Mood of this stretch.")  # type: ignore[valid-type]
+    instruments: list[text(30)] = Field(max_length=6, description="Instruments and voices heard.")  # type: ignore[valid-type]
+    words: list[text(120)] = Field(max_length=8, description="Sung lines heard, in order; empty when none.")  # type: ignore[valid-type]
+
+
+class HeardPart(HeardWindow):
+    start: float = Field(ge=0)
+    end: float = Field(gt=0)
+
+
+class Hearing(Strict):
+    """The song as heard by an audio model, window by window: heard, not given."""
+
+    model: str
+    windows: list[HeardPart] = Field(min_length=1)
 
 
 class SectionNote(Strict):
@@ -68,8 +90,9 @@ class SongAnalysis(Strict):
     energy: list[float] = Field(default_factory=list, description="Loudness 0..1 sampled at energy_rate Hz.")
     energy_rate: float = Field(10.0, gt=0, description="Samples per second of `energy`.")
     vocals: list[VocalRegion] = Field(default_factory=list, description="Where a voice was detected in the audio.")
-    lyrics_source: Literal["lrc", "srt", "vtt", "txt", "none"]
+    lyrics_source: Literal["lrc", "srt", "vtt", "txt", "heard", "none"]
     lyrics: list[LyricLine] = Field(default_factory=list)
+    heard: Hearing | None = Field(None, description="What an audio model heard, when stage 1 listened.")
     interpretation: SongInterpretation
     model: str = Field(description="Model id that wrote the interpretation.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from schemas.common import Strict, text
 
@@ -18,6 +18,25 @@ class KeyframeVerdict(Strict):
     issues: list[text(100)] = Field(max_length=4, description="Concrete problems, empty if none.")  # type: ignore[valid-type]
     passed: bool = Field(description="Whether the keyframe is good enough to use.")
     score: int = Field(ge=0, le=10, description="How well the keyframe matches its prompt, 0-10.")
+
+
+class SeenVerdict(KeyframeVerdict):
+    """Stage 4's decoder schema for a model that sees the keyframe: also where the subject is."""
+
+    box_2d: list[int] = Field(
+        min_length=4, max_length=4,
+        description="The main subject's box [ymin, xmin, ymax, xmax] in a 1000x1000 frame.",
+        json_schema_extra={"items": {"type": "integer", "minimum": 0, "maximum": 1000}},
+    )
+
+    @field_validator("box_2d")
+    @classmethod
+    def _ordered(cls, box: list[int]) -> list[int]:
+        """Corners given the other way round describe the same box: put them in order."""
+        if not all(0 <= v <= 1000 for v in box):
+            raise ValueError("box_2d values must lie in 0..1000")
+        (ymin, ymax), (xmin, xmax) = sorted(box[0::2]), sorted(box[1::2])
+        return [ymin, xmin, ymax, xmax]
 
 
 class Check(Strict):
@@ -42,7 +61,7 @@ class QAAttempt(Strict):
     seed: int
     image: str = Field(description="Keyframe path relative to the song's output folder.")
     evidence: Evidence
-    verdict: KeyframeVerdict
+    verdict: KeyframeVerdict | SeenVerdict
     accepted: bool
 
 

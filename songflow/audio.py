@@ -28,7 +28,7 @@ def check_audio_path(path: Path) -> Path:
     return path
 
 
-def load_audio(path: Path, sample_rate: int) -> np.ndarray:
+def load_audio(path: Path, sample_rate: int, *, min_seconds: float = MIN_DURATION) -> np.ndarray:
     """Decode `path` to mono float32 at `sample_rate`; raise InputError if unreadable, too short or silent."""
     import librosa
     import soundfile as sf
@@ -42,8 +42,8 @@ def load_audio(path: Path, sample_rate: int) -> np.ndarray:
     y = data.mean(axis=1)
     if native_rate != sample_rate and y.size:
         y = librosa.resample(y, orig_sr=native_rate, target_sr=sample_rate)
-    if y.size < MIN_DURATION * sample_rate:
-        raise InputError(f"audio is too short ({y.size / sample_rate:.2f}s; need {MIN_DURATION:.0f}s): {path}")
+    if y.size < min_seconds * sample_rate:
+        raise InputError(f"audio is too short ({y.size / sample_rate:.2f}s; need {min_seconds:g}s): {path}")
     if not np.isfinite(y).all() or float(np.max(np.abs(y))) < SILENCE_PEAK:
         raise InputError(f"audio is silent: {path}")
     return y

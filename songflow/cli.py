@@ -13,22 +13,43 @@ from songflow.errors import InputError, ModelOutputError, SongflowError
 DEMO_INPUT = "demo-input"
 
 
-def _check_inputs(audio: Path, lyrics: Path | None, model: str | None, preset: str) -> None:
+def _stage_models(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        stage, sep, model_id = pair.partition("=")
+        if not sep or not model_id:
+            raise InputError(f"--stage-model takes STAGE=MODEL_ID (e.g. qa=hf:google/gemma-4-E4B-it), got {pair!r}")
+        out[stage] = model_id
+    return out
+
+
+def _model_settings(args: argparse.Namespace) -> dict:
+    return {
+        "model": args.model,
+        "stage_models": _stage_models(getattr(args, "stage_model", None)) or None,
+        "listen": getattr(args, "listen", None),
+        "look": getattr(args, "look", None),
+    }
+
+
+def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> None:
     """Every usage/input error, before any stage runs or any output is written."""
     import backends
     from songflow.audio import load_audio
-    from songflow.config import from_env
+    from songflow.config import MODEL_STAGES, from_env
     from songflow.lyrics import read_lyrics
 
-    cfg = from_env(preset, model=model)
-    backends.check_model_id(cfg.model.id)
+    cfg = from_env(args.preset, **_model_settings(args))
+    for stage in MODEL_STAGES:
+        backends.check_model_id(cfg.model_for(stage).id)
+    backends.check_capabilities(cfg)
     if lyrics is not None:
         read_lyrics(lyrics)
     load_audio(audio, cfg.analyze.sample_rate)
 
 
 def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
-    _check_inputs(audio, lyrics, args.model, args.preset)
+    _check_inputs(audio, lyrics, args)
     from songflow.config import prefect_defaults
 
     prefect_defaults()
@@ -40,9 +61,9 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
         lyrics=lyrics,
         title=args.title,
         preset=args.preset,
-        model=args.model,
         outputs=args.outputs,
         from_stage=getattr(args, "from_stage", None),
+        **_model_settings(args),
     )
     print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s; report: {video.parent / 'report.html'}")
     return video
@@ -77,7 +98,7 @@ def cmd_batch(args: argparse.Namespace) -> None:
 
     songs = find_songs(Path(args.folder))
     for audio, lyrics in songs:  # every input is checked before any run starts
-        _check_inputs(audio, lyrics, args.model, args.preset)
+        _check_inputs(audio, lyrics, args)
     prefect_defaults()
     from flows.song import make_video
 
@@ -85,7 +106,7 @@ def cmd_batch(args: argparse.Namespace) -> None:
         audio, lyrics = song
         started = time.perf_counter()
         try:
-            video = make_video(audio=audio, lyrics=lyrics, preset=args.preset, model=args.model, outputs=args.outputs)
+            video = make_video(audio=audio, lyrics=lyrics, preset=args.preset, outputs=args.outputs, **_model_settings(args))
             return audio.name, f"ok  {video}", time.perf_counter() - started
         except Exception as exc:  # one failed song does not stop the batch; the summary names it
             return audio.name, f"FAILED  {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", time.perf_counter() - started
@@ -136,7 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--model", help="model id, e.g. gguf:embedded (default) or hf:<folder>")
+        p.add_argument("--model", help="model id for every stage: gguf:embedded (default), hf:<hub id or folder>, openai:<url>#<model>, ollama:<model>")
+        p.add_argument("--stage-model", action="append", metavar="STAGE=ID", help="a model for one stage (analyze, plan, shots, qa); repeatable")
+        p.add_argument("--listen", choices=["auto", "always", "never"], help="stage 1 hears the song with an audio model (default auto)")
+        p.add_argument("--look", choices=["auto", "always", "never"], help="stage 4 shows keyframes to a vision model (default auto)")
         p.add_argument("--preset", default="default", help="config preset: default or fast")
         p.add_argument("--outputs", type=Path, help="output root (default: ./outputs)")
         p.add_argument("--title", help="song title (default: from the file name)")

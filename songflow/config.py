@@ -25,6 +25,11 @@ class ModelConfig(_Frozen):
     seed: int = 0
     # Re-asks after a reply fails validation: the errors are sent back each time.
     attempts: int = Field(3, ge=1, le=10)
+    # Gemma 4: think before answering (the thinking is saved beside the stage's JSON, never in it).
+    thinking: bool = False
+    thinking_tokens: int = Field(512, ge=16, description="Most tokens of thinking per reply.")
+    # Server backends (openai:, ollama:): how long one reply may take.
+    timeout_seconds: float = Field(300.0, gt=0)
 
 
 class AnalyzeConfig(_Frozen):
@@ -36,6 +41,12 @@ class AnalyzeConfig(_Frozen):
     max_sections: int = Field(8, ge=1, le=12)
     # Largest cosine distance between two sections' mean features for them to share a label.
     label_distance: float = Field(0.5, gt=0, le=2)
+    # Listen to the song with an audio-capable model: auto (when the model hears), always (a model
+    # that cannot is an error before the run starts), never.
+    listen: Literal["auto", "always", "never"] = "auto"
+    # Longest audio window sent at once (Gemma 4's feature extractor takes 30 s).
+    listen_window_seconds: float = Field(30.0, gt=1, le=30)
+    max_listen_windows: int = Field(8, ge=1, le=16)
 
 
 class PlanConfig(_Frozen):
@@ -64,6 +75,11 @@ class RenderConfig(_Frozen):
 class QAConfig(_Frozen):
     pass_score: int = Field(5, ge=0, le=10, description="Minimum model score (0-10) to accept.")
     max_rerenders: int = Field(2, ge=0, le=5, description="Re-renders (new seed) per failed shot.")
+    # Show the keyframe to a vision-capable model: auto, always (error before the run if the model
+    # cannot see), never (measurements only).
+    look: Literal["auto", "always", "never"] = "auto"
+    # Where the model's subject box (box_2d, 0-1000) may sit from the planned composition anchor.
+    max_box_offset: float = Field(0.3, ge=0, le=1)
 
 
 class AssembleConfig(_Frozen):
@@ -96,8 +112,14 @@ class TimingConfig(_Frozen):
     max_duration_error_frames: float = Field(1.0, ge=0)
 
 
+ModelStage = Literal["analyze", "plan", "shots", "qa"]
+MODEL_STAGES: tuple[ModelStage, ...] = ("analyze", "plan", "shots", "qa")
+
+
 class PipelineConfig(_Frozen):
     model: ModelConfig = ModelConfig()
+    # A model id per stage, overriding model.id there (e.g. a vision model for qa only).
+    stage_models: dict[ModelStage, str] = Field(default_factory=dict)
     analyze: AnalyzeConfig = AnalyzeConfig()
     plan: PlanConfig = PlanConfig()
     shots: ShotConfig = ShotConfig()
@@ -106,6 +128,11 @@ class PipelineConfig(_Frozen):
     assemble: AssembleConfig = AssembleConfig()
     timing: TimingConfig = TimingConfig()
     outputs: Path = Path("outputs")
+
+    def model_for(self, stage: ModelStage) -> ModelConfig:
+        """The model settings stage `stage` runs with."""
+        chosen = self.stage_models.get(stage)
+        return self.model if not chosen else self.model.model_copy(update={"id": chosen})
 
 
 PRESETS: dict[str, PipelineConfig] = {
@@ -128,7 +155,7 @@ def cache_dir() -> Path:
 
 
 def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
-    """The preset, with SONGFLOW_MODEL / SONGFLOW_OUTPUTS and explicit overrides applied."""
+    """The preset, with SONGFLOW_MODEL[_<STAGE>] / SONGFLOW_OUTPUTS and explicit overrides applied."""
     if preset not in PRESETS:
         from songflow.errors import InputError
 
@@ -138,11 +165,27 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     model_id = overrides.pop("model", None) or os.environ.get("SONGFLOW_MODEL")
     if model_id:
         update["model"] = cfg.model.model_copy(update={"id": model_id})
+    stage_models = {stage: os.environ[f"SONGFLOW_MODEL_{stage.upper()}"] for stage in MODEL_STAGES if os.environ.get(f"SONGFLOW_MODEL_{stage.upper()}")}
+    stage_models.update(overrides.pop("stage_models", None) or {})
+    if stage_models:
+        update["stage_models"] = {**cfg.stage_models, **stage_models}
+    for section, key in (("analyze", "listen"), ("qa", "look")):
+        value = overrides.pop(key, None)
+        if value:
+            update[section] = getattr(cfg, section).model_copy(update={key: value})
     outputs = overrides.pop("outputs", None) or os.environ.get("SONGFLOW_OUTPUTS")
     if outputs:
         update["outputs"] = Path(str(outputs))
     update.update(overrides)
-    return cfg.model_copy(update=update)
+    from pydantic import ValidationError
+
+    try:  # validated again: overrides come from users
+        return PipelineConfig.model_validate({**cfg.model_dump(), **{k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in update.items()}})
+    except ValidationError as exc:
+        from songflow.errors import InputError
+
+        first = exc.errors(include_url=False)[0]
+        raise InputError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
 
 
 def prefect_defaults() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import math
+import tempfile
 from pathlib import Path
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from schemas.analysis import LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
+from schemas.analysis import HeardPart, HeardWindow, Hearing, LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
 from schemas.common import exact_items
 from songflow.audio import load_audio
 from songflow.fsutil import sha256_file
@@ -18,6 +20,8 @@ from stages._prompts import render_prompt
 
 log = logging.getLogger(__name__)
 
+
+LISTEN_RATE = 16000  # what audio encoders such as Gemma 4's take
 
 # A vocal region starting this close to the next line's start belongs to that line.
 VOICE_ONSET_SLACK = 0.25
@@ -91,6 +95,67 @@ def _lay_along(lines: tuple[str, ...], regions: list[tuple[float, float]]) -> li
     return out
 
 
+def listening_windows(features: MusicFeatures, cfg: AnalyzeConfig) -> list[tuple[float, float]]:
+    """Stretches of at most `listen_window_seconds` (what the audio encoder takes), following the
+    sections; when there are more than `max_listen_windows`, an even spread of them."""
+    windows = []
+    for a, b, _ in features.sections:
+        n = max(1, math.ceil((b - a) / cfg.listen_window_seconds - 1e-9))
+        windows += [(a + (b - a) * k / n, a + (b - a) * (k + 1) / n) for k in range(n)]
+    if len(windows) > cfg.max_listen_windows:
+        pick = [round(i * (len(windows) - 1) / (cfg.max_listen_windows - 1)) for i in range(cfg.max_listen_windows)] if cfg.max_listen_windows > 1 else [0]
+        windows = [windows[i] for i in sorted(set(pick))]
+    return windows
+
+
+def listen(y, sr: int, features: MusicFeatures, model: TextModel, cfg: AnalyzeConfig, model_cfg: ModelConfig, *, title: str) -> Hearing:
+    """Send the song to an audio-capable model window by window (16 kHz mono WAV clips)."""
+    import librosa
+    import soundfile as sf
+
+    windows = listening_windows(features, cfg)
+    parts = []
+    with tempfile.TemporaryDirectory(prefix="songflow-listen-") as tmp:
+        for i, (a, b) in enumerate(windows):
+            clip = Path(tmp) / f"window_{i:02d}.wav"
+            chunk = y[int(a * sr) : int(b * sr)]
+            sf.write(clip, librosa.resample(chunk, orig_sr=sr, target_sr=LISTEN_RATE), LISTEN_RATE, subtype="PCM_16")
+            messages = render_prompt(
+                "listen", title=title, start=f"{a:.1f}", end=f"{b:.1f}", duration=f"{features.duration:.1f}", part=i + 1, n_parts=len(windows)
+            )
+            heard = generate_structured(
+                model, messages, HeardWindow, what=f"analyze (stage 1), listening {a:.0f}-{b:.0f}s",
+                attempts=model_cfg.attempts, seed=model_cfg.seed + 100 + i, audio=(clip,),
+            )
+            parts.append(HeardPart(start=round(a, 3), end=round(b, 3), **heard.model_dump()))
+    log.info("listened to %d windows with %s", len(parts), model.id)
+    return Hearing(model=model.id, windows=parts)
+
+
+def heard_lyrics(heard: Hearing, features: MusicFeatures) -> list[LyricLine]:
+    """The words heard in each window, laid on the voice detected inside it, marked 'heard'."""
+    out: list[LyricLine] = []
+    for part in heard.windows:
+        words = tuple(w.strip() for w in part.words if w.strip())
+        if not words:
+            continue
+        regions = [(max(a, part.start), min(b, part.end)) for a, b in features.vocals if b > part.start and a < part.end]
+        for line in _lay_along(words, regions or [(part.start, part.end)]):
+            out.append(line.model_copy(update={"timing": "heard"}))
+    return out
+
+
+def _heard_lines(heard: Hearing | None) -> str:
+    if heard is None:
+        return ""
+    rows = [
+        f"- {p.start:.0f}-{p.end:.0f}s: {p.genre}; {p.mood}; {', '.join(p.instruments) or 'no instruments named'}"
+        + (f"; words: {' / '.join(p.words)}" if p.words else "")
+        for p in heard.windows
+    ]
+    return "What a listener heard, stretch by stretch:\n" + "\n".join(rows)
+
+
 def _section_lines(sections: list[Section]) -> str:
     rows = []
     for s in sections:
@@ -122,6 +187,11 @@ def analyze_song(
     )
     log.info("%.1fs, %.1f BPM, %d beats, %d sections", features.duration, features.tempo, len(features.beats), len(features.sections))
     lines = place_lyrics(lyrics, features)
+    heard = None
+    if model.supports_audio and cfg.listen != "never":
+        heard = listen(y, cfg.sample_rate, features, model, cfg, model_cfg, title=title or Path(audio_path).stem)
+        if not lines:  # no lyrics given: the words the model heard, placed on the voice in their window
+            lines = heard_lyrics(heard, features)
     sections = [
         Section(
             index=i,
@@ -142,6 +212,7 @@ def analyze_song(
         sections=_section_lines(sections),
         lyrics="\n".join(line.text for line in lines) or "(none given)",
         n_sections=len(sections),
+        heard=_heard_lines(heard),
     )
     draft = generate_structured(
         model,
@@ -163,8 +234,9 @@ def analyze_song(
         energy=features.energy,
         energy_rate=ENERGY_RATE,
         vocals=[VocalRegion(start=a, end=b) for a, b in features.vocals],
-        lyrics_source=lyrics.source if lyrics else "none",
+        lyrics_source=lyrics.source if lyrics else ("heard" if lines else "none"),
         lyrics=lines,
+        heard=heard,
         interpretation=SongInterpretation.model_validate(draft.model_dump()),
         model=model.id,
     )

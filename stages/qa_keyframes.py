@@ -16,7 +16,7 @@ from PIL import Image
 from backends.base import TextModel
 from backends.renderers import ANCHORS, hex_rgb
 from backends.structured import generate_structured
-from schemas.qa import Check, Evidence, KeyframeVerdict, QAAttempt, QAReport, ShotQA
+from schemas.qa import Check, Evidence, KeyframeVerdict, QAAttempt, QAReport, SeenVerdict, ShotQA
 from schemas.shots import Shot, ShotList
 from songflow.config import ModelConfig, QAConfig
 from stages._prompts import render_prompt
@@ -91,31 +91,47 @@ def _evidence_text(evidence: Evidence) -> str:
 def judge_keyframe(
     shot: Shot, image: Path, previous: Path | None, model: TextModel, cfg: QAConfig, model_cfg: ModelConfig, attempt: int
 ) -> tuple[Evidence, KeyframeVerdict]:
-    """The model's verdict on one keyframe, with the evidence it was given."""
+    """The model's verdict on one keyframe, with the evidence it was given.
+
+    A model that sees images gets the keyframe itself and also answers where the subject is
+    (box_2d); that box is checked against the planned composition.
+    """
     evidence = measure_keyframe(image, shot, previous)
-    images: tuple[Path, ...] = ()
-    if model.supports_images:
-        evidence = evidence.model_copy(update={"kind": "image"})
-        images = (image,)
+    sees = model.supports_images and cfg.look != "never"
     messages = render_prompt(
         "qa_keyframes",
         shot_number=shot.index + 1,
         prompt=shot.prompt,
         palette=", ".join(shot.palette),
         composition=shot.composition,
-        evidence_kind="the image itself and measurements" if images else "measurements of the image",
+        evidence_kind="the image itself (attached) and measurements of it" if sees else "measurements of the image",
         evidence=_evidence_text(evidence),
+        box=BOX_REQUEST if sees else "",
     )
     verdict = generate_structured(
         model,
         messages,
-        KeyframeVerdict,
+        SeenVerdict if sees else KeyframeVerdict,
         what=f"qa_keyframes (stage 4), shot {shot.index}",
         attempts=model_cfg.attempts,
         seed=model_cfg.seed + 1000 * attempt + shot.index,
-        images=images,
+        images=(image,) if sees else (),
     )
+    if isinstance(verdict, SeenVerdict):
+        ymin, xmin, ymax, xmax = verdict.box_2d
+        centre_x = (xmin + xmax) / 2000
+        offset = abs(centre_x - ANCHORS[shot.composition][0])
+        evidence = evidence.model_copy(
+            update={
+                "kind": "image",
+                "measurements": {**evidence.measurements, "box_2d": " ".join(map(str, verdict.box_2d)), "box_centre_x": round(centre_x, 3)},
+                "checks": [*evidence.checks, Check(name="subject_box_placement", value=offset, threshold=cfg.max_box_offset, passed=offset <= cfg.max_box_offset)],
+            }
+        )
     return evidence, verdict
+
+
+BOX_REQUEST = "Also give box_2d: where the main subject is, as [ymin, xmin, ymax, xmax] in a 1000x1000 frame."
 
 
 def qa_shot(
