@@ -44,7 +44,8 @@ def show_capabilities(model: str, host: str | None = None):
     if reply.status_code != 200:
         raise ServerError(f"Ollama at {base} answered {reply.status_code} for /api/show")
     caps = set(reply.json().get("capabilities") or ["completion"])
-    return Capabilities(images="vision" in caps, audio="audio" in caps)
+    # Ollama's /api/chat carries images only, so songflow sends no audio through it.
+    return Capabilities(images="vision" in caps, audio=False)
 
 
 class OllamaModel(TextModel):
@@ -61,7 +62,7 @@ class OllamaModel(TextModel):
         info = self._post("/api/show", {"model": model}, missing=f"model {model!r} is not on the Ollama server at {self.host}; run `ollama pull {model}`")
         caps = set(info.get("capabilities") or ["completion"])
         self.supports_images = "vision" in caps
-        self.supports_audio = "audio" in caps
+        self.supports_audio = False  # /api/chat carries images only
         self.supports_thinking = "thinking" in caps
 
     def _post(self, path: str, body: dict[str, Any], *, missing: str | None = None) -> dict[str, Any]:

@@ -268,6 +268,7 @@ def make_video(
     stage_models: dict[str, str] | None = None,
     listen: Literal["auto", "always", "never"] | None = None,
     look: Literal["auto", "always", "never"] | None = None,
+    thinking: bool | None = None,
 ) -> Path:
     """Song in, music video out. `from_stage` recomputes that stage and all after it.
 
@@ -275,7 +276,7 @@ def make_video(
     `listen` / `look` say whether stage 1 hears the song and stage 4 sees the keyframes.
     """
     logger = get_run_logger()
-    cfg = from_env(preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, look=look)
+    cfg = from_env(preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, look=look, thinking=thinking)
     backends.check_capabilities(cfg)
     name = song_name(audio, title)
     out = SongOutputs.for_song(cfg.outputs, name)

@@ -29,6 +29,7 @@ def _model_settings(args: argparse.Namespace) -> dict:
         "stage_models": _stage_models(getattr(args, "stage_model", None)) or None,
         "listen": getattr(args, "listen", None),
         "look": getattr(args, "look", None),
+        "thinking": getattr(args, "thinking", False) or None,
     }
 
 
@@ -161,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--stage-model", action="append", metavar="STAGE=ID", help="a model for one stage (analyze, plan, shots, qa); repeatable")
         p.add_argument("--listen", choices=["auto", "always", "never"], help="stage 1 hears the song with an audio model (default auto)")
         p.add_argument("--look", choices=["auto", "always", "never"], help="stage 4 shows keyframes to a vision model (default auto)")
+        p.add_argument("--thinking", action="store_true", help="let a thinking model (Gemma 4) think first; thoughts go to outputs/<song>/thinking/")
         p.add_argument("--preset", default="default", help="config preset: default or fast")
         p.add_argument("--outputs", type=Path, help="output root (default: ./outputs)")
         p.add_argument("--title", help="song title (default: from the file name)")

@@ -163,8 +163,9 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     cfg = PRESETS[preset]
     update: dict[str, object] = {}
     model_id = overrides.pop("model", None) or os.environ.get("SONGFLOW_MODEL")
-    if model_id:
-        update["model"] = cfg.model.model_copy(update={"id": model_id})
+    thinking = overrides.pop("thinking", None)
+    if model_id or thinking is not None:
+        update["model"] = cfg.model.model_copy(update={k: v for k, v in (("id", model_id), ("thinking", thinking)) if v is not None})
     stage_models = {stage: os.environ[f"SONGFLOW_MODEL_{stage.upper()}"] for stage in MODEL_STAGES if os.environ.get(f"SONGFLOW_MODEL_{stage.upper()}")}
     stage_models.update(overrides.pop("stage_models", None) or {})
     if stage_models:

@@ -1,0 +1,60 @@
+"""The `openai:` backend against a real llama.cpp server (xllamacpp) serving the shipped Gemma 3
+270M GGUF on 127.0.0.1: requests, errors, and the whole flow end to end through it."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+import backends
+from schemas import QAReport, ShotList, SongAnalysis, StyleBible
+from schemas.timing import TimingReport
+from songflow.config import ModelConfig, cache_dir
+from songflow.errors import InputError
+from songflow.store import SongOutputs
+
+
+@pytest.fixture(scope="session")
+def llama_url(tmp_path_factory):
+    from backends.gguf import resolve_gguf
+    from tests.llama_server import llama_server
+
+    gguf = resolve_gguf("embedded", cache_dir())[0]
+    template = Path(backends.__file__).parent / "templates" / "gemma3.jinja"
+    with llama_server(gguf, template, tmp_path_factory.mktemp("llama") / "server.log", alias="gemma") as url:
+        yield url
+
+
+def test_openai_backend_against_llama_cpp(llama_url):
+    from backends.openai_backend import OpenAIModel
+
+    model = backends.load_model(ModelConfig(id=f"openai:{llama_url}#gemma", temperature=0.7))
+    assert isinstance(model, OpenAIModel) and not model.supports_images
+    messages = [{"role": "system", "content": "You are an art director."}, {"role": "user", "content": "A style for a song about the sea."}]
+    StyleBible.model_validate_json(model.generate(messages, schema=StyleBible.model_json_schema(), max_new_tokens=600, seed=1))
+    with pytest.raises(InputError, match="model 'gemma-4-E4B-it' is not served at .* it serves: gemma"):
+        backends.load_model(ModelConfig(id=f"openai:{llama_url}#gemma-4-E4B-it"))
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    with pytest.raises(ConnectionError, match="cannot reach the model server"):
+        backends.load_model(ModelConfig(id=f"openai:http://127.0.0.1:{closed}/v1#gemma"))
+
+
+def test_whole_flow_through_the_llama_cpp_server(llama_url, short_song, tmp_path):
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import make_video
+
+    wav, lrc, _ = short_song
+    model_id = f"openai:{llama_url}#gemma"
+    with prefect_test_harness(server_startup_timeout=120):
+        video = make_video(audio=wav, lyrics=lrc, title="Served Song", preset="fast", model=model_id, outputs=tmp_path)
+    out = SongOutputs.for_song(tmp_path, "Served Song")
+    assert video == out.video and video.stat().st_size > 0
+    assert out.load("analysis", SongAnalysis).model == model_id
+    assert out.load("shots", ShotList).model == model_id
+    assert out.load("qa", QAReport).evidence_kind == "image-statistics"
+    assert TimingReport.model_validate_json(out.path("timing").read_text()).passed
