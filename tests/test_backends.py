@@ -198,3 +198,28 @@ def test_model_ids_and_capabilities_by_name():
     with pytest.raises(InputError, match="openai:http://host:port/v1#model-name"):
         backends.check_model_id("openai:localhost:8000")
     assert json.dumps(backends.capabilities("hf:google/gemma-3-1b-it").describe()) == '"text only"'
+
+
+def test_thinking_is_saved_beside_the_json_not_in_it(short_song, tmp_path):
+    """A thinking model's thoughts land in outputs/<song>/thinking/<stage>.md; the JSON stays clean."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import MODELS, make_video
+    from songflow.store import SongOutputs
+    from tests.fakes import StageFake
+
+    class ThinkingFake(StageFake):
+        def reply(self, messages, **kwargs):
+            return Reply(self.generate(messages, **kwargs), f"THOUGHT-{len(self.calls)}: first the mood, then the images")
+
+    wav, lrc, _ = short_song
+    fake = ThinkingFake(None, model_id="fake:thinking")
+    MODELS.put(fake)
+    with prefect_test_harness(server_startup_timeout=120):
+        make_video(audio=wav, lyrics=lrc, title="Thoughtful", preset="fast", model=fake.id, outputs=tmp_path)
+    out = SongOutputs.for_song(tmp_path, "Thoughtful")
+    for stage in ("analyze", "plan", "shots", "qa"):
+        notes = (out.root / "thinking" / f"{stage}.md").read_text()
+        assert "THOUGHT-" in notes and "first the mood" in notes
+    for stage in ("analysis", "scenes", "shots", "qa"):
+        assert "THOUGHT-" not in out.path(stage).read_text()
