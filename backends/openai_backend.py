@@ -7,6 +7,7 @@ last user message (`image_url` data URIs, `input_audio` WAV) when the model take
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -25,6 +26,11 @@ class ServerUnavailable(SongflowError, ConnectionError):
 
 class ServerError(SongflowError):
     """The server answered with an error."""
+
+
+def llguidance_grammar(schema: dict[str, Any]) -> str:
+    """The schema as an llguidance grammar (llama.cpp's `grammar` field), compact JSON only."""
+    return "%llguidance {}\nstart: %json " + json.dumps({**schema, "x-guidance": {"whitespace_flexible": False}})
 
 
 def split_openai_id(rest: str) -> tuple[str, str]:
@@ -82,7 +88,11 @@ class OpenAIModel(TextModel):
             raise ServerUnavailable(f"cannot reach the model server at {self.base_url}: {exc}") from exc
         if reply.status_code != 200:
             raise ServerError(f"{self.base_url}/models answered {reply.status_code}: {reply.text[:200]}")
-        known = [m.get("id") for m in reply.json().get("data", [])]
+        served = reply.json().get("data", [])
+        known = [m.get("id") for m in served]
+        # llama.cpp's own JSON-schema converter drops maxLength when a string also has a pattern,
+        # so a string can run on until max_tokens; its llguidance grammar field honours both.
+        self.llguidance = any(m.get("owned_by") == "llamacpp" for m in served)
         if known and self.model not in known:
             raise InputError(f"model {self.model!r} is not served at {self.base_url}; it serves: {', '.join(map(str, known))}")
 
@@ -112,7 +122,9 @@ class OpenAIModel(TextModel):
             "temperature": self.temperature,
             "seed": seed,
         }
-        if schema is not None:
+        if schema is not None and self.llguidance:
+            body["grammar"] = llguidance_grammar(schema)
+        elif schema is not None:
             body["response_format"] = {"type": "json_schema", "json_schema": {"name": schema.get("title", "reply"), "schema": schema, "strict": True}}
         started = time.perf_counter()
         try:
