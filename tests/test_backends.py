@@ -200,11 +200,12 @@ def test_model_ids_and_capabilities_by_name():
     assert json.dumps(backends.capabilities("hf:google/gemma-3-1b-it").describe()) == '"text only"'
 
 
-def test_thinking_is_saved_beside_the_json_not_in_it(short_song, tmp_path):
+def test_thinking_is_saved_beside_the_json_and_stage_4_has_its_own_model(short_song, tmp_path):
     """A thinking model's thoughts land in outputs/<song>/thinking/<stage>.md; the JSON stays clean."""
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.song import MODELS, make_video
+    from schemas import QAReport, ShotList
     from songflow.store import SongOutputs
     from tests.fakes import StageFake
 
@@ -213,11 +214,14 @@ def test_thinking_is_saved_beside_the_json_not_in_it(short_song, tmp_path):
             return Reply(self.generate(messages, **kwargs), f"THOUGHT-{len(self.calls)}: first the mood, then the images")
 
     wav, lrc, _ = short_song
-    fake = ThinkingFake(None, model_id="fake:thinking")
+    fake, judge = ThinkingFake(None, model_id="fake:thinking"), ThinkingFake(None, model_id="fake:judge")
     MODELS.put(fake)
-    with prefect_test_harness(server_startup_timeout=120):
-        make_video(audio=wav, lyrics=lrc, title="Thoughtful", preset="fast", model=fake.id, outputs=tmp_path)
+    MODELS.put(judge)
+    with prefect_test_harness(server_startup_timeout=120):  # and a model of its own for stage 4
+        make_video(audio=wav, lyrics=lrc, title="Thoughtful", preset="fast", model=fake.id, stage_models={"qa": judge.id}, outputs=tmp_path)
     out = SongOutputs.for_song(tmp_path, "Thoughtful")
+    assert set(judge.calls) == {"KeyframeVerdict"} and "KeyframeVerdict" not in fake.calls
+    assert out.load("qa", QAReport).model == judge.id and out.load("shots", ShotList).model == fake.id
     for stage in ("analyze", "plan", "shots", "qa"):
         notes = (out.root / "thinking" / f"{stage}.md").read_text()
         assert "THOUGHT-" in notes and "first the mood" in notes
