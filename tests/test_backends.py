@@ -202,6 +202,7 @@ def test_model_ids_and_capabilities_by_name():
 
 def test_thinking_is_saved_beside_the_json_and_stage_4_has_its_own_model(short_song, tmp_path):
     """A thinking model's thoughts land in outputs/<song>/thinking/<stage>.md; the JSON stays clean."""
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.song import MODELS, make_video
@@ -217,7 +218,8 @@ def test_thinking_is_saved_beside_the_json_and_stage_4_has_its_own_model(short_s
     fake, judge = ThinkingFake(None, model_id="fake:thinking"), ThinkingFake(None, model_id="fake:judge")
     MODELS.put(fake)
     MODELS.put(judge)
-    with prefect_test_harness(server_startup_timeout=120):  # and a model of its own for stage 4
+    # Fresh result storage: thoughts are written when a stage runs, not when its result is reused.
+    with prefect_test_harness(server_startup_timeout=120), temporary_settings({PREFECT_LOCAL_STORAGE_PATH: str(tmp_path / "results")}):
         make_video(audio=wav, lyrics=lrc, title="Thoughtful", preset="fast", model=fake.id, stage_models={"qa": judge.id}, outputs=tmp_path)
     out = SongOutputs.for_song(tmp_path, "Thoughtful")
     assert set(judge.calls) == {"KeyframeVerdict"} and "KeyframeVerdict" not in fake.calls
