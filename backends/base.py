@@ -21,14 +21,17 @@ class Reply:
 
 
 class TextModel(abc.ABC):
-    """A chat model that returns text, optionally constrained to a JSON Schema."""
+    """A chat model that returns text, optionally constrained to a JSON Schema.
+
+    A backend implements `generate` (answer only) or `reply` (answer and thinking); each has a
+    default in terms of the other.
+    """
 
     id: str
     supports_schema: bool = False  # constrained decoding to a JSON Schema
     supports_images: bool = False
     supports_audio: bool = False
 
-    @abc.abstractmethod
     def generate(
         self,
         messages: Sequence[Message],
@@ -40,6 +43,9 @@ class TextModel(abc.ABC):
         seed: int = 0,
     ) -> str:
         """Reply to `messages`; with `schema`, the reply is constrained to it where supported."""
+        if type(self).reply is TextModel.reply:
+            raise NotImplementedError(f"{type(self).__name__} implements neither generate nor reply")
+        return self.reply(messages, schema=schema, images=images, audio=audio, max_new_tokens=max_new_tokens, seed=seed).text
 
     def reply(
         self,
@@ -52,6 +58,8 @@ class TextModel(abc.ABC):
         seed: int = 0,
     ) -> Reply:
         """Like `generate`, with the model's thinking (if any) apart from the answer."""
+        if type(self).generate is TextModel.generate:
+            raise NotImplementedError(f"{type(self).__name__} implements neither generate nor reply")
         return Reply(self.generate(messages, schema=schema, images=images, audio=audio, max_new_tokens=max_new_tokens, seed=seed))
 
     def close(self) -> None:

@@ -84,9 +84,6 @@ class OllamaModel(TextModel):
             raise ServerError(f"{self.id}: Ollama answered {reply.status_code}: {message}")
         return reply.json()
 
-    def generate(self, messages: Sequence[Message], **kwargs: Any) -> str:
-        return self.reply(messages, **kwargs).text
-
     def reply(
         self,
         messages: Sequence[Message],

@@ -96,9 +96,6 @@ class OpenAIModel(TextModel):
         if known and self.model not in known:
             raise InputError(f"model {self.model!r} is not served at {self.base_url}; it serves: {', '.join(map(str, known))}")
 
-    def generate(self, messages: Sequence[Message], **kwargs: Any) -> str:
-        return self.reply(messages, **kwargs).text
-
     def reply(
         self,
         messages: Sequence[Message],

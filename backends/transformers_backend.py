@@ -222,9 +222,6 @@ class MultimodalModel(TextModel):
         unused = set(getattr(self.processor, "unused_input_names", ()) or ())
         return {k: v for k, v in inputs.items() if k not in unused}
 
-    def generate(self, messages: Sequence[Message], **kwargs: Any) -> str:
-        return self.reply(messages, **kwargs).text
-
     def reply(
         self,
         messages: Sequence[Message],
