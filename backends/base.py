@@ -62,5 +62,14 @@ class TextModel(abc.ABC):
             raise NotImplementedError(f"{type(self).__name__} implements neither generate nor reply")
         return Reply(self.generate(messages, schema=schema, images=images, audio=audio, max_new_tokens=max_new_tokens, seed=seed))
 
+    def check_media(self, images: Sequence[Path], audio: Sequence[Path]) -> None:
+        """Refuse images or audio this model does not take (the run checks capabilities earlier)."""
+        from songflow.errors import InputError
+
+        if images and not self.supports_images:
+            raise InputError(f"{self.id} does not take images")
+        if audio and not self.supports_audio:
+            raise InputError(f"{self.id} does not take audio")
+
     def close(self) -> None:
         """Release what the backend holds (memory, connections)."""

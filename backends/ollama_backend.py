@@ -94,10 +94,7 @@ class OllamaModel(TextModel):
         max_new_tokens: int = 512,
         seed: int = 0,
     ) -> Reply:
-        if images and not self.supports_images:
-            raise InputError(f"{self.id} does not take images")
-        if audio:
-            raise InputError(f"{self.id}: Ollama's chat API takes no audio")
+        self.check_media(images, audio)  # audio: never (Ollama's chat API carries images only)
         chat: list[dict[str, Any]] = [dict(m) for m in messages]
         if images:
             last = max(i for i, m in enumerate(chat) if m["role"] == "user")

@@ -108,10 +108,7 @@ class OpenAIModel(TextModel):
     ) -> Reply:
         import httpx
 
-        if images and not self.supports_images:
-            raise InputError(f"{self.id} does not take images")
-        if audio and not self.supports_audio:
-            raise InputError(f"{self.id} does not take audio")
+        self.check_media(images, audio)
         body: dict[str, Any] = {
             "model": self.model,
             "messages": with_media(messages, images, audio, audio_part=lambda p: {"type": "input_audio", "input_audio": {"data": audio_base64(p), "format": "wav"}}),

@@ -95,8 +95,7 @@ class TransformersModel(TextModel):
         import torch
         from transformers import LogitsProcessorList
 
-        if images or audio:
-            raise InputError(f"{self.id} is a text-only model: it cannot take images or audio")
+        self.check_media(images, audio)
         inputs = self.tokenizer.apply_chat_template(
             list(messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
         ).to(self.device)
@@ -195,10 +194,7 @@ class MultimodalModel(TextModel):
         """Chat messages in the processor's format, images and audio in the last user turn."""
         from PIL import Image
 
-        if images and not self.supports_images:
-            raise InputError(f"{self.id} does not take images")
-        if audio and not self.supports_audio:
-            raise InputError(f"{self.id} does not take audio")
+        self.check_media(images, audio)
         convo = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in messages]
         if images or audio:
             from songflow.audio import load_audio

@@ -5,7 +5,6 @@ The `openai:` backend against a real llama.cpp server is in test_openai_server.p
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
