@@ -59,11 +59,8 @@ class OllamaModel(TextModel):
         self.temperature = temperature
         self.host = (host or ollama_host()).rstrip("/")
         self.client = httpx.Client(base_url=self.host, timeout=httpx.Timeout(timeout, connect=10.0))
-        info = self._post("/api/show", {"model": model}, missing=f"model {model!r} is not on the Ollama server at {self.host}; run `ollama pull {model}`")
-        caps = set(info.get("capabilities") or ["completion"])
-        self.supports_images = "vision" in caps
-        self.supports_audio = False  # /api/chat carries images only
-        self.supports_thinking = "thinking" in caps
+        caps = show_capabilities(model, self.host)
+        self.supports_images, self.supports_audio = caps.images, caps.audio
 
     def _post(self, path: str, body: dict[str, Any], *, missing: str | None = None) -> dict[str, Any]:
         import httpx

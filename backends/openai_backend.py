@@ -7,7 +7,6 @@ last user message (`image_url` data URIs, `input_audio` WAV) when the model take
 from __future__ import annotations
 
 import base64
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -15,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import Message, Reply, TextModel
+from backends.structured import compact_json_rule
 from songflow.errors import InputError, SongflowError
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ class ServerError(SongflowError):
 
 def llguidance_grammar(schema: dict[str, Any]) -> str:
     """The schema as an llguidance grammar (llama.cpp's `grammar` field), compact JSON only."""
-    return "%llguidance {}\nstart: %json " + json.dumps({**schema, "x-guidance": {"whitespace_flexible": False}})
+    return "%llguidance {}\nstart: " + compact_json_rule(schema)
 
 
 def split_openai_id(rest: str) -> tuple[str, str]:

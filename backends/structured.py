@@ -45,6 +45,12 @@ def _errors(exc: ValidationError) -> str:
     )
 
 
+def compact_json_rule(schema: dict[str, Any]) -> str:
+    """An llguidance (lark) rule for JSON valid under `schema`, with no free whitespace: a small
+    model given room for whitespace can spend its whole token budget on it."""
+    return "%json " + json.dumps({**schema, "x-guidance": {"whitespace_flexible": False}})
+
+
 def max_json_chars(schema: dict[str, Any]) -> int:
     """Upper bound on the length of any JSON text valid under `schema` (compact, no whitespace).
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import Message, Reply, TextModel
+from backends.structured import compact_json_rule
 from songflow.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -45,10 +46,46 @@ def _device_and_dtype(device: str | None):
     return device, (torch.bfloat16 if device.startswith("cuda") else torch.float32)
 
 
-class TransformersModel(TextModel):
-    """A causal LM loaded with transformers from a local folder or hub id."""
+class _LocalModel(TextModel):
+    """What the in-process models share: the llguidance view of the tokenizer, and sampling."""
 
     supports_schema = True
+    tokenizer: Any
+    model: Any
+    temperature: float
+    _lltok: Any = None
+
+    def _ll_tokenizer(self):
+        if self._lltok is None:
+            import llguidance.hf
+
+            self._lltok = llguidance.hf.from_tokenizer(self.tokenizer, n_vocab=self.model.config.get_text_config().vocab_size)
+        return self._lltok
+
+    def _sample(self, inputs: dict[str, Any], processors, *, max_new_tokens: int, seed: int, **extra: Any):
+        """model.generate under `processors`, seeded; greedy when the temperature is 0."""
+        import torch
+
+        torch.manual_seed(seed)
+        sampling = self.temperature > 0
+        with torch.inference_mode():
+            return self.model.generate(
+                **inputs,
+                max_new_tokens=max_new_tokens,
+                logits_processor=processors,
+                do_sample=sampling,
+                temperature=self.temperature if sampling else None,
+                top_p=None,
+                top_k=None,
+                **extra,
+            )
+
+    def close(self) -> None:
+        self.model = None
+
+
+class TransformersModel(_LocalModel):
+    """A causal LM loaded with transformers from a local folder or hub id."""
 
     def __init__(
         self,
@@ -73,14 +110,6 @@ class TransformersModel(TextModel):
             self.tokenizer.chat_template = gemma3_chat_template()
         self.load_seconds = time.perf_counter() - started
         log.info("loaded %s on %s in %.1fs", self.id, self.device, self.load_seconds)
-        self._lltok = None
-
-    def _ll_tokenizer(self):
-        if self._lltok is None:
-            import llguidance.hf
-
-            self._lltok = llguidance.hf.from_tokenizer(self.tokenizer, n_vocab=self.model.config.vocab_size)
-        return self._lltok
 
     def generate(
         self,
@@ -92,7 +121,6 @@ class TransformersModel(TextModel):
         max_new_tokens: int = 512,
         seed: int = 0,
     ) -> str:
-        import torch
         from transformers import LogitsProcessorList
 
         self.check_media(images, audio)
@@ -102,27 +130,11 @@ class TransformersModel(TextModel):
         processors = LogitsProcessorList()
         if schema is not None:
             processors.append(JsonSchemaLogitsProcessor(self._ll_tokenizer(), schema))
-        torch.manual_seed(seed)
-        temperature = self.temperature
-        sampling = temperature > 0
         started = time.perf_counter()
-        with torch.inference_mode():
-            out = self.model.generate(
-                **inputs,
-                max_new_tokens=max_new_tokens,
-                logits_processor=processors,
-                do_sample=sampling,
-                temperature=temperature if sampling else None,
-                top_p=None,
-                top_k=None,
-                pad_token_id=self.tokenizer.pad_token_id,
-            )
+        out = self._sample(inputs, processors, max_new_tokens=max_new_tokens, seed=seed, pad_token_id=self.tokenizer.pad_token_id)
         new_tokens = out[0, inputs["input_ids"].shape[1] :]
         log.debug("%d tokens in %.1fs", len(new_tokens), time.perf_counter() - started)
         return self.tokenizer.decode(new_tokens, skip_special_tokens=True)
-
-    def close(self) -> None:
-        self.model = None  # type: ignore[assignment]
 
 
 def allow_missing_torchvision() -> None:
@@ -146,15 +158,13 @@ def allow_missing_torchvision() -> None:
 AUDIO_RATE = 16000  # what Gemma 4's audio feature extractor takes
 
 
-class MultimodalModel(TextModel):
+class MultimodalModel(_LocalModel):
     """Gemma 4 through AutoProcessor + AutoModelForMultimodalLM: text, images and audio in, JSON out.
 
     Everything model-specific - turn markers, the system role, image/audio placeholders, the
     thinking switch - comes from the processor's chat template; the reply is split into thinking
     and answer by `processor.parse_response`.
     """
-
-    supports_schema = True
 
     def __init__(self, source: str | Path, *, model_id: str, temperature: float = 0.7, thinking: bool = False, thinking_tokens: int = 512, device: str | None = None):
         from transformers import AutoModelForMultimodalLM, AutoProcessor
@@ -181,14 +191,6 @@ class MultimodalModel(TextModel):
         self.supports_audio = getattr(config, "audio_config", None) is not None
         self.load_seconds = time.perf_counter() - started
         log.info("loaded %s (%s) on %s in %.1fs", self.id, type(self.model).__name__, self.device, self.load_seconds)
-        self._lltok = None
-
-    def _ll_tokenizer(self):
-        if self._lltok is None:
-            import llguidance.hf
-
-            self._lltok = llguidance.hf.from_tokenizer(self.tokenizer, n_vocab=self.model.config.get_text_config().vocab_size)
-        return self._lltok
 
     def conversation(self, messages: Sequence[Message], images: Sequence[Path], audio: Sequence[Path]) -> list[dict[str, Any]]:
         """Chat messages in the processor's format, images and audio in the last user turn."""
@@ -228,7 +230,6 @@ class MultimodalModel(TextModel):
         max_new_tokens: int = 512,
         seed: int = 0,
     ) -> Reply:
-        import torch
         from transformers import LogitsProcessorList
 
         inputs = self.inputs(messages, images, audio)
@@ -239,18 +240,7 @@ class MultimodalModel(TextModel):
         if schema is not None:
             thought = thinking_markers(self.tokenizer) if self.thinking else None
             processors.append(JsonSchemaLogitsProcessor(self._ll_tokenizer(), schema, thought=thought))
-        torch.manual_seed(seed)
-        sampling = self.temperature > 0
-        with torch.inference_mode():
-            out = self.model.generate(
-                **inputs,
-                max_new_tokens=budget,
-                logits_processor=processors,
-                do_sample=sampling,
-                temperature=self.temperature if sampling else None,
-                top_p=None,
-                top_k=None,
-            )
+        out = self._sample(inputs, processors, max_new_tokens=budget, seed=seed)
         new_ids = out[0, prompt_ids.shape[0] :]
         return self.split(new_ids, prompt_ids)
 
@@ -263,9 +253,6 @@ class MultimodalModel(TextModel):
         if isinstance(parsed, list):
             parsed = parsed[0]
         return Reply((parsed.get("content") or "").strip(), (parsed.get("reasoning_content") or "").strip() or None)
-
-    def close(self) -> None:
-        self.model = None  # type: ignore[assignment]
 
 
 def thinking_markers(tokenizer) -> tuple[int, int]:
@@ -284,8 +271,6 @@ class JsonSchemaLogitsProcessor:
     """
 
     def __init__(self, ll_tokenizer, schema: dict[str, Any], thought: tuple[int, int] | None = None):
-        import json
-
         import llguidance
         import llguidance.torch
 
@@ -293,9 +278,8 @@ class JsonSchemaLogitsProcessor:
             grammar = llguidance.LLMatcher.grammar_from_json_schema(schema, defaults={"whitespace_flexible": False})
         else:
             opened, closed = thought
-            body = json.dumps({**schema, "x-guidance": {"whitespace_flexible": False}})
             grammar = llguidance.LLMatcher.grammar_from_lark(
-                f"start: thought? answer\nthought: <[{opened}]> <[^{closed}]>* <[{closed}]>\nanswer: %json {body}\n"
+                f"start: thought? answer\nthought: <[{opened}]> <[^{closed}]>* <[{closed}]>\nanswer: {compact_json_rule(schema)}\n"
             )
         is_error, messages = llguidance.LLMatcher.validate_grammar_with_warnings(grammar, ll_tokenizer)
         if is_error:
