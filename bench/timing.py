@@ -35,10 +35,6 @@ def songs():
     }
 
 
-def nearest(times: list[float], t: float) -> float:
-    return min(times, key=lambda b: abs(b - t))
-
-
 def inside(t: float, lines: list[tuple[float, float, str]], edge: float = 0.07) -> bool:
     return any(a + edge < t < b - edge for a, b, _ in lines)
 
@@ -64,6 +60,7 @@ def main() -> None:
     from schemas.timing import TimingReport
     from songflow import synth
     from songflow.store import SongOutputs
+    from stages.timing_report import nearest
 
     rows = []
     with prefect_test_harness(server_startup_timeout=120):

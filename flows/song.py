@@ -31,7 +31,7 @@ from songflow.config import MODEL_STAGES, ModelConfig, PipelineConfig, from_env
 from songflow.errors import InputError
 from songflow.fsutil import write_text_atomic
 from songflow.lyrics import read_lyrics
-from songflow.report import contact_sheet, html_report
+from songflow.report import contact_sheet, html_report, timeline_image
 from songflow.store import SongOutputs
 from stages.analyze import analyze_song
 from stages.assemble import assemble_video
@@ -363,8 +363,9 @@ def make_video(
     timing = timing_task(analysis, shots, video, cfg)
     out.save("timing", timing)
     _publish_timing(out, timing)
-    sheet = contact_sheet(analysis, shots, report, timing, out.root, out.root / "storyboard.png")
-    page = html_report(analysis, shots, report, timing, out.root, out.root / "report.html", video_name=video.name)
+    timeline = timeline_image(analysis, shots, timing)  # drawn once, for both pictures
+    sheet = contact_sheet(analysis, shots, report, timing, out.root, out.root / "storyboard.png", timeline_png=timeline)
+    page = html_report(analysis, shots, report, timing, out.root, out.root / "report.html", video_name=video.name, timeline_png=timeline)
     create_link_artifact(key=_artifact_key(out, "video"), link=video.resolve().as_uri(), link_text=f"{name}: video.mp4")
     create_link_artifact(key=_artifact_key(out, "report"), link=page.resolve().as_uri(), link_text=f"{name}: report.html")
     create_link_artifact(key=_artifact_key(out, "storyboard"), link=sheet.resolve().as_uri(), link_text=f"{name}: storyboard.png")

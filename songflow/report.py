@@ -26,6 +26,7 @@ SAMPLE_RATE = 22050
 # Contact sheet grid: 6 columns of 320 px = 1920 px, the width the timeline is drawn at too.
 THUMB = (320, 180)
 COLUMNS = 6
+SHEET_WIDTH = COLUMNS * THUMB[0]
 CAPTION_H = 92
 # HTML thumbnails: JPEG this wide keeps a 60-shot report around 2-3 MB.
 HTML_THUMB_WIDTH = 480
@@ -57,13 +58,14 @@ def timeline_plot(
     analysis: SongAnalysis, shots: ShotList, timing: TimingReport | None, target: Path, *, width_px: int = 1800
 ) -> Path:
     """A PNG timeline of the song: waveform and energy, sections, beats, cuts, lyric lines and voice."""
-    png = _timeline_png(analysis, shots, timing, width_px=width_px, title=True)
+    png = timeline_image(analysis, shots, timing, width_px=width_px, title=True)
     with atomic_path(target) as tmp:
         tmp.write_bytes(png)
     return Path(target)
 
 
-def _timeline_png(analysis: SongAnalysis, shots: ShotList, timing: TimingReport | None, *, width_px: int, title: bool) -> bytes:
+def timeline_image(analysis: SongAnalysis, shots: ShotList, timing: TimingReport | None, *, width_px: int = SHEET_WIDTH, title: bool = False) -> bytes:
+    """The timeline as PNG bytes: draw it once and give it to both the contact sheet and the report."""
     # Figure + FigureCanvasAgg directly: no pyplot, so nothing global (backend, rcParams) changes.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -265,15 +267,19 @@ def _tick_step(duration: float) -> float:
 
 
 def contact_sheet(
-    analysis: SongAnalysis, shots: ShotList, report: QAReport, timing: TimingReport | None, root: Path, target: Path
+    analysis: SongAnalysis, shots: ShotList, report: QAReport, timing: TimingReport | None, root: Path, target: Path,
+    *, timeline_png: bytes | None = None,
 ) -> Path:
     """One PNG: a title line with the QA and timing verdicts, the timeline, then the storyboard grid."""
-    width = COLUMNS * THUMB[0]
+    width = SHEET_WIDTH
     font, bold = _font(), _font(bold=True)
     title, stats = bold(30), font(17)
     failures = timing.failures if timing else []
 
-    timeline = Image.open(io.BytesIO(_timeline_png(analysis, shots, timing, width_px=width, title=False))).convert("RGB")
+    png = timeline_png or timeline_image(analysis, shots, timing, width_px=width)
+    timeline = Image.open(io.BytesIO(png)).convert("RGB")
+    if timeline.width != width:
+        timeline = timeline.resize((width, round(timeline.height * width / timeline.width)), Image.Resampling.LANCZOS)
     header_h = 20 + 40 + 28 + 24 * len(failures) + 14
     rows = (len(shots.shots) + COLUMNS - 1) // COLUMNS
     cell_h = THUMB[1] + CAPTION_H
@@ -371,10 +377,10 @@ def html_report(
     target: Path,
     *,
     video_name: str = "video.mp4",
-    timeline_png: Path | None = None,
+    timeline_png: bytes | None = None,
 ) -> Path:
     """A self-contained HTML page (images inlined) with the storyboard, the timeline and the timing figures."""
-    png = Path(timeline_png).read_bytes() if timeline_png is not None else _timeline_png(analysis, shots, timing, width_px=1800, title=False)
+    png = timeline_png or timeline_image(analysis, shots, timing)
     here = Path(target).parent
     e = html.escape
     n_pass = sum(x.passed for x in report.shots)
