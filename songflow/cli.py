@@ -33,20 +33,31 @@ def _model_settings(args: argparse.Namespace) -> dict:
     }
 
 
-def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> None:
-    """Every usage/input error, before any stage runs or any output is written."""
+def _check_settings(args: argparse.Namespace):
+    """Preset, model ids and capabilities: usage errors before any stage runs. Returns the config."""
     import backends
-    from songflow.audio import load_audio
     from songflow.config import MODEL_STAGES, from_env
-    from songflow.lyrics import read_lyrics
 
     cfg = from_env(args.preset, **_model_settings(args))
     for stage in MODEL_STAGES:
         backends.check_model_id(cfg.model_for(stage).id)
     backends.check_capabilities(cfg)
+    return cfg
+
+
+def _check_files(audio: Path, lyrics: Path | None, sample_rate: int) -> None:
+    """The song and its lyrics can be read: input errors before any output is written."""
+    from songflow.audio import load_audio
+    from songflow.lyrics import read_lyrics
+
     if lyrics is not None:
         read_lyrics(lyrics)
-    load_audio(audio, cfg.analyze.sample_rate)
+    load_audio(audio, sample_rate)
+
+
+def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> None:
+    """Every usage/input error, before any stage runs or any output is written."""
+    _check_files(audio, lyrics, _check_settings(args).analyze.sample_rate)
 
 
 def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
@@ -98,8 +109,9 @@ def cmd_batch(args: argparse.Namespace) -> None:
     from songflow.config import prefect_defaults
 
     songs = find_songs(Path(args.folder))
-    for audio, lyrics in songs:  # every input is checked before any run starts
-        _check_inputs(audio, lyrics, args)
+    sample_rate = _check_settings(args).analyze.sample_rate  # every input is checked before any run starts
+    for audio, lyrics in songs:
+        _check_files(audio, lyrics, sample_rate)
     prefect_defaults()
     from flows.song import make_video
 

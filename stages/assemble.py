@@ -140,8 +140,9 @@ def _zoompan(motion: CameraMotion, n: int, t0: float, pulses: list[float], cfg: 
     return f"zoompan=z='{zoom}':x='(iw-iw/zoom)*{fx}':y='(ih-ih/zoom)*{fy}':d={n}:s={cfg.width}x{cfg.height}:fps={cfg.fps}"
 
 
-def write_subtitles(lyrics: list[LyricLine], target_stem: Path, cfg: AssembleConfig) -> tuple[Path, Path, Path]:
-    """video.srt and video.vtt sidecars (atomic), and the styled .ass used for burning in (temp)."""
+def write_subtitles(lyrics: list[LyricLine], folder: Path, cfg: AssembleConfig) -> tuple[Path, Path, Path]:
+    """lyrics.srt and lyrics.vtt (times to the millisecond) and the styled captions.ass used for
+    burning in, written to `folder` (the assembly's work folder)."""
     import pysubs2
 
     subs = pysubs2.SSAFile()
@@ -154,10 +155,9 @@ def write_subtitles(lyrics: list[LyricLine], target_stem: Path, cfg: AssembleCon
     )
     for line in lyrics:
         subs.append(pysubs2.SSAEvent(start=round(line.start * 1000), end=round(line.end * 1000), text=line.text.replace("\n", " ")))
-    srt, vtt, ass = (target_stem.with_suffix(s) for s in (".srt", ".vtt", ".ass"))
-    for path, fmt in ((srt, "srt"), (vtt, "vtt")):  # sidecars keep the lyric times to the millisecond
-        with atomic_path(path) as tmp:
-            subs.save(str(tmp), format_=fmt, encoding="utf-8")
+    srt, vtt, ass = (Path(folder) / name for name in ("lyrics.srt", "lyrics.vtt", "captions.ass"))
+    for path, fmt in ((srt, "srt"), (vtt, "vtt")):
+        subs.save(str(path), format_=fmt, encoding="utf-8")
     for event, line in zip(subs, lyrics):  # burned-in captions switch on the frames nearest the times
         on, off = caption_frames(line, cfg.fps)
         event.start, event.end = _ass_time_ms(on, cfg.fps), _ass_time_ms(off, cfg.fps)
@@ -218,8 +218,7 @@ def assemble_video(
     lyrics = [line for line in analysis.lyrics if line.text.strip()]
     with tempfile.TemporaryDirectory(prefix="songflow-assemble-") as work_dir:
         work = Path(work_dir)
-        srt, _, ass = write_subtitles(lyrics, out_path, cfg)
-        shutil.move(str(ass), work / "captions.ass")
+        srt, vtt, _ = write_subtitles(lyrics, work, cfg)
         shutil.copy(caption_font(), work / CAPTION_FONT)
         burn = "captions.ass" if cfg.captions and lyrics else None
         (work / "graph.txt").write_text(build_graph(analysis, shots, plan, cfg, captions=burn), encoding="utf-8")
@@ -243,5 +242,8 @@ def assemble_video(
             if proc.returncode != 0:
                 lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
                 raise SongflowError(f"ffmpeg failed assembling {out_path}: {lines[-1] if lines else f'exit {proc.returncode}'}")
+        for sidecar in (srt, vtt):  # published only with the video, never without it
+            with atomic_path(out_path.with_suffix(sidecar.suffix)) as tmp:
+                shutil.copyfile(sidecar, tmp)
     log.info("wrote %s (%d frames, %d transitions)", out_path, plan.total, len(plan.transitions))
     return out_path
