@@ -134,11 +134,19 @@ def check_capabilities(cfg: PipelineConfig) -> None:
             raise InputError(f"{why}, but {model_id} takes {caps.describe()}; models that {verb}: {MODELS_WITH[capability]}")
 
 
+SMALL_MODEL = re.compile(r"270m", re.I)
+
+
 def load_model(cfg: ModelConfig) -> TextModel:
-    """Load the model named by `cfg.id`."""
+    """Load the model named by `cfg.id`, with its wording (write or choose) settled."""
     scheme, rest = check_model_id(cfg.id)
     loader, _ = SCHEMES[scheme]
-    return loader(rest, cfg)
+    model = loader(rest, cfg)
+    if cfg.wording != "auto":
+        model.writes_freely = cfg.wording == "write"
+    elif scheme in ("openai", "ollama") and SMALL_MODEL.search(rest):
+        model.writes_freely = False
+    return model
 
 
 __all__ = ["MODELS_WITH", "check_capabilities", "Capabilities", "Message", "TextModel", "capabilities", "check_model_id", "load_model"]

@@ -31,6 +31,11 @@ class TextModel(abc.ABC):
     supports_schema: bool = False  # constrained decoding to a JSON Schema
     supports_images: bool = False
     supports_audio: bool = False
+    # Writes a meaningful phrase when asked. A small base model (the embedded Gemma 3 270M) does not:
+    # the stages then let it choose from options and compose the sentences in code.
+    writes_freely: bool = True
+    # score_options gives real log-likelihoods (in-process models); otherwise the model picks one.
+    scores_likelihood: bool = False
 
     def generate(
         self,
@@ -61,6 +66,33 @@ class TextModel(abc.ABC):
         if type(self).generate is TextModel.generate:
             raise NotImplementedError(f"{type(self).__name__} implements neither generate nor reply")
         return Reply(self.generate(messages, schema=schema, images=images, audio=audio, max_new_tokens=max_new_tokens, seed=seed))
+
+    def score_options(self, prompt: str, options: Sequence[str], *, seed: int = 0) -> list[float]:
+        """How likely each option is as the continuation of the plain-text `prompt` (higher is better).
+
+        This default asks for one pick under a JSON enum grammar: 0.0 for it, -inf for the others.
+        In-process models override it with the summed log-probability of each option.
+        """
+        import json
+
+        schema = {
+            "title": "Choice",
+            "type": "object",
+            "properties": {"choice": {"enum": list(options)}},
+            "required": ["choice"],
+            "additionalProperties": False,
+        }
+        menu = "\n".join(f"- {o.strip()}" for o in options)
+        messages: list[Message] = [
+            {"role": "system", "content": "Complete the text by choosing one of the options. Reply with JSON {\"choice\": ...}."},
+            {"role": "user", "content": f"{prompt} ...\n\nOptions:\n{menu}"},
+        ]
+        budget = 16 + max(len(json.dumps(o)) for o in options)
+        try:
+            picked = json.loads(self.generate(messages, schema=schema, max_new_tokens=budget, seed=seed))["choice"]
+        except (ValueError, KeyError, TypeError):
+            picked = options[0]
+        return [0.0 if o == picked else float("-inf") for o in options]
 
     def check_media(self, images: Sequence[Path], audio: Sequence[Path]) -> None:
         """Refuse images or audio this model does not take (the run checks capabilities earlier)."""

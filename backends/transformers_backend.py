@@ -82,6 +82,11 @@ class _LocalModel(TextModel):
 
     def close(self) -> None:
         self.model = None
+        self._prefixes = {}
+
+
+# A model this small writes fragments when asked for phrases: it chooses from options instead.
+FREE_WRITING_PARAMS = 1_000_000_000
 
 
 class TransformersModel(_LocalModel):
@@ -108,8 +113,78 @@ class TransformersModel(_LocalModel):
             raise InputError(f"cannot load model {self.id!r}: {str(exc).splitlines()[0]}") from exc
         if not self.tokenizer.chat_template:
             self.tokenizer.chat_template = gemma3_chat_template()
+        self.writes_freely = self.model.num_parameters() >= FREE_WRITING_PARAMS
         self.load_seconds = time.perf_counter() - started
+        self.stats = {"prompt_tokens": 0, "new_tokens": 0, "seconds": 0.0}
+        self._prefixes: dict[tuple[int, ...], tuple[Any, Any]] = {}
         log.info("loaded %s on %s in %.1fs", self.id, self.device, self.load_seconds)
+
+    scores_likelihood = True
+    PREFIXES_KEPT = 8
+
+    def _prefill(self, ids: list[int]):
+        """KV cache and next-token log-probs after `ids`, reusing the longest cached prefix of them
+        (the song or scene context is shared by every field asked about it)."""
+        import copy
+
+        import torch
+
+        key = tuple(ids)
+        if key in self._prefixes:
+            return self._prefixes[key]
+        best = max((p for p in self._prefixes if len(p) < len(key) and key[: len(p)] == p), key=len, default=None)
+        newline = self._newline_id()
+        cut = max((i for i, t in enumerate(ids[:-1]) if t == newline), default=None)
+        if cut is not None and cut + 1 > (len(best) if best else 0) + 8:
+            # Prompts that share a document differ after its last line: cache up to that line first.
+            self._prefill(ids[: cut + 1])
+            return self._prefill(ids)
+        cache = copy.deepcopy(self._prefixes[best][0]) if best is not None else None
+        start = len(best) if best is not None else 0
+        with torch.inference_mode():
+            out = self.model(
+                torch.tensor([ids[start:]], device=self.device), past_key_values=cache, use_cache=True, logits_to_keep=1
+            )
+        self.stats["prompt_tokens"] += len(ids) - start
+        entry = (out.past_key_values, torch.log_softmax(out.logits[0, -1].float(), dim=-1))
+        if len(self._prefixes) >= self.PREFIXES_KEPT:
+            self._prefixes.pop(next(iter(self._prefixes)))
+        self._prefixes[key] = entry
+        return entry
+
+    def _newline_id(self) -> int | None:
+        ids = self.tokenizer("\n", add_special_tokens=False).input_ids
+        return ids[0] if len(ids) == 1 else None
+
+    def score_options(self, prompt: str, options: Sequence[str], *, seed: int = 0) -> list[float]:
+        """Summed log-probability of each option's tokens after `prompt` (a plain completion, no chat
+        turns: a base model continues text). The prompt is run once; the options run as one batch
+        on copies of its cache."""
+        import copy
+
+        import torch
+
+        started = time.perf_counter()
+        ids = self.tokenizer(prompt, add_special_tokens=True).input_ids
+        cache, first = self._prefill(ids)
+        encoded = [self.tokenizer(o, add_special_tokens=False).input_ids for o in options]
+        scores = [float(first[e[0]]) for e in encoded]
+        longer = [i for i, e in enumerate(encoded) if len(e) > 1]
+        if longer:
+            width = max(len(encoded[i]) - 1 for i in longer)
+            pad = self.tokenizer.pad_token_id or 0
+            # Right padding: a real token never attends to the padding after it, so no mask is needed.
+            batch = torch.tensor([encoded[i][:-1] + [pad] * (width + 1 - len(encoded[i])) for i in longer], device=self.device)
+            batch_cache = copy.deepcopy(cache)
+            batch_cache.batch_repeat_interleave(len(longer))
+            with torch.inference_mode():
+                logp = torch.log_softmax(self.model(batch, past_key_values=batch_cache, use_cache=True).logits.float(), dim=-1)
+            for row, i in enumerate(longer):
+                rest = encoded[i][1:]
+                scores[i] += float(logp[row, torch.arange(len(rest)), torch.tensor(rest)].sum())
+            self.stats["new_tokens"] += int(batch.numel())
+        self.stats["seconds"] += time.perf_counter() - started
+        return scores
 
     def generate(
         self,
@@ -133,6 +208,9 @@ class TransformersModel(_LocalModel):
         started = time.perf_counter()
         out = self._sample(inputs, processors, max_new_tokens=max_new_tokens, seed=seed, pad_token_id=self.tokenizer.pad_token_id)
         new_tokens = out[0, inputs["input_ids"].shape[1] :]
+        self.stats["prompt_tokens"] += int(inputs["input_ids"].shape[1])
+        self.stats["new_tokens"] += len(new_tokens)
+        self.stats["seconds"] += time.perf_counter() - started
         log.debug("%d tokens in %.1fs", len(new_tokens), time.perf_counter() - started)
         return self.tokenizer.decode(new_tokens, skip_special_tokens=True)
 

@@ -236,12 +236,16 @@ def _publish_qa(out: SongOutputs, r: QAReport) -> None:
         chosen = entry.attempts[entry.chosen_attempt]
         failed = [c.name for c in chosen.evidence.checks if not c.passed]
         rows.append({"shot": entry.shot_index, "attempts": len(entry.attempts), "passed": entry.passed,
-                     "score": chosen.verdict.score, "failed checks": ", ".join(failed), "issues": "; ".join(chosen.verdict.issues)})
+                     "score": chosen.verdict.score, "failed checks": ", ".join(failed), "issues": "; ".join(chosen.verdict.issues),
+                     "rejected for": " | ".join("; ".join(a.reasons) for a in entry.attempts if a.reasons)})
     passed = sum(e.passed for e in r.shots)
+    attempts = sum(len(e.attempts) for e in r.shots)
+    why = ", ".join(f"{reason} {n}" for reason, n in r.rejections.items()) or "none"
     create_table_artifact(
         key=_artifact_key(out, "qa"),
         table=rows,
-        description=f"Stage 4: {passed}/{len(rows)} shots passed (evidence: {r.evidence_kind}, pass score {r.pass_score})",
+        description=f"Stage 4: {passed}/{len(rows)} shots passed, {attempts / max(1, len(rows)):.2f} attempts per shot; "
+        f"rejections: {why} (evidence: {r.evidence_kind}, pass score {r.pass_score})",
     )
 
 

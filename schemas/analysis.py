@@ -32,7 +32,7 @@ class Section(Strict):
     end: float = Field(gt=0)
     energy: float = Field(ge=0, le=1, description="Mean loudness relative to the loudest section.")
     label: str = Field(pattern=r"^[A-Z]$", description="Sections that sound alike share a label (A, B, A, ...).")
-    lyrics: list[LyricLine] = Field(default_factory=list, description="Lines that start in this section.")
+    lyrics: list[LyricLine] = Field(default_factory=list, description="Lines that start in this section (or up to 0.1 s before it).")
 
 
 class VocalRegion(Strict):
@@ -71,6 +71,7 @@ class SongInterpretation(Strict):
     """The part of SongAnalysis written by the model (stage 1's decoder schema)."""
 
     mood: text(60) = Field(description="Overall mood in a few words.")  # type: ignore[valid-type]
+    genre: text(40) | None = Field(None, description="Genre or style in a few words.")  # type: ignore[valid-type]
     themes: list[text(40)] = Field(min_length=1, max_length=4, description="Themes of the song.")  # type: ignore[valid-type]
     imagery: list[text(60)] = Field(min_length=1, max_length=5, description="Concrete images the song evokes.")  # type: ignore[valid-type]
     sections: list[SectionNote] = Field(max_length=12, description="One note per section, in order.")

@@ -63,6 +63,12 @@ class QAAttempt(Strict):
     evidence: Evidence
     verdict: KeyframeVerdict | SeenVerdict
     accepted: bool
+    reasons: list[str] = Field(
+        default_factory=list,
+        description="Why the attempt was rejected: 'check:<name>' per failed check, 'judge: <issue>' per issue the "
+        "judge cited (or 'judge: score N' when it rejected without one). Empty when accepted.",
+    )
+    overruled: str | None = Field(None, description="A judge's rejection that was not followed, and why.")
 
 
 class ShotQA(Strict):
@@ -85,6 +91,7 @@ class QAReport(Strict):
     evidence_kind: EvidenceKind
     pass_score: int
     shots: list[ShotQA]
+    rejections: dict[str, int] = Field(default_factory=dict, description="Rejected attempts counted by reason.")
 
     @model_validator(mode="after")
     def _one_per_shot(self) -> QAReport:

@@ -83,6 +83,7 @@ class SceneBase(Strict):
     setting: text(100) = Field(description="Where the scene takes place.")  # type: ignore[valid-type]
     subject: text(80) = Field(description="The main thing in frame.")  # type: ignore[valid-type]
     camera: CameraMotion = Field(description="Camera motion for the scene.")
+    light: text(60) | None = Field(None, description="The scene's light, e.g. 'neon glow' or 'golden hour sunlight'.")  # type: ignore[valid-type]
 
 
 class SceneDraft(SceneBase):

@@ -28,6 +28,10 @@ class ModelConfig(_Frozen):
     # Gemma 4: think before answering (the thinking is saved beside the stage's JSON, never in it).
     thinking: bool = False
     thinking_tokens: int = Field(512, ge=16, description="Most tokens of thinking per reply.")
+    # How the model contributes words: "write" phrases itself (Gemma 4, bigger Gemma 3), "choose"
+    # from vocabularies and the lyrics' nouns while code composes the sentences (a small base model),
+    # "auto" by the model's size (in process) or name (servers: a name with 270m chooses).
+    wording: Literal["auto", "choose", "write"] = "auto"
     # Server backends (openai:, ollama:): how long one reply may take.
     timeout_seconds: float = Field(300.0, gt=0)
 

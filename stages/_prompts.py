@@ -21,9 +21,16 @@ def render_prompt(name: str, **values: object) -> list[Message]:
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def render_text(name: str, **values: object) -> str:
+    """A plain document `prompts/<name>.md` (a completion prompt for a base model), filled in."""
+    return Template(_read(f"{name}.md")).substitute({k: str(v) for k, v in values.items()}).strip()
+
+
 def prompt_digest(name: str) -> str:
-    """Hash of a prompt's files, so a changed prompt can invalidate cached results."""
+    """Hash of a prompt's files (chat and completion), so a changed prompt invalidates cached results."""
     digest = hashlib.sha256()
-    for part in ("system", "user"):
-        digest.update(_read(f"{name}.{part}.md").encode())
+    folder = resources.files("stages").joinpath("prompts")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.startswith(f"{name}.") and entry.name.endswith(".md"):
+            digest.update(entry.name.encode() + entry.read_bytes())
     return digest.hexdigest()[:16]

@@ -16,12 +16,18 @@ from songflow.fsutil import sha256_file
 from songflow.config import AnalyzeConfig, ModelConfig
 from songflow.lyrics import Lyrics
 from songflow.music import ENERGY_RATE, MusicFeatures, measure_music
-from stages._prompts import render_prompt
+from songflow.vocab import FEELINGS, GENRES, MOODS, PLACES_GENERIC, SUBJECTS_GENERIC, THEMES, loudness_word, lyric_nouns, section_roles, with_article
+from stages._choose import Chooser, capitalize, join_words
+from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)
 
 
 LISTEN_RATE = 16000  # what audio encoders such as Gemma 4's take
+
+# A line that starts this little before a section boundary is sung in the next section (the
+# boundary sits on a detected downbeat, a few ms off the lyric file's time).
+LINE_SLACK = 0.1
 
 # A vocal region starting this close to the next line's start belongs to that line.
 VOICE_ONSET_SLACK = 0.25
@@ -199,11 +205,37 @@ def analyze_song(
             end=b,
             energy=e,
             label=label,
-            lyrics=[ln for ln in lines if a <= ln.start < b],
+            lyrics=[ln for ln in lines if a - LINE_SLACK <= ln.start < b - LINE_SLACK or (i == 0 and ln.start < a)],
         )
         for i, ((a, b, e), label) in enumerate(zip(features.sections, features.labels, strict=True))
     ]
     title = title or Path(audio_path).stem.replace("_", " ").replace("-", " ").title()
+    if model.writes_freely:
+        interpretation = _write_interpretation(model, model_cfg, title, features, sections, lines, heard)
+    else:
+        interpretation = choose_interpretation(model, model_cfg, title, features, sections, lines, heard)
+    return SongAnalysis(
+        title=title,
+        audio_path=str(Path(audio_path).resolve()),
+        audio_sha256=sha256_file(audio_path),
+        duration=features.duration,
+        tempo=features.tempo,
+        beats=features.beats,
+        downbeats=features.downbeats,
+        sections=sections,
+        energy=features.energy,
+        energy_rate=ENERGY_RATE,
+        vocals=[VocalRegion(start=a, end=b) for a, b in features.vocals],
+        lyrics_source=lyrics.source if lyrics else ("heard" if lines else "none"),
+        lyrics=lines,
+        heard=heard,
+        interpretation=interpretation,
+        model=model.id,
+    )
+
+
+def _write_interpretation(model, model_cfg, title, features, sections, lines, heard) -> SongInterpretation:
+    """A model that writes: mood, genre, themes, imagery and section notes in its own words."""
     messages = render_prompt(
         "analyze",
         title=title,
@@ -222,21 +254,51 @@ def analyze_song(
         attempts=model_cfg.attempts,
         seed=model_cfg.seed,
     )
-    return SongAnalysis(
+    return SongInterpretation.model_validate(draft.model_dump())
+
+
+def song_shape(sections: list[Section]) -> str:
+    """'quiet intro, building verse, loud chorus, quiet outro': the song's form in words."""
+    roles = section_roles([(bool(s.lyrics), s.energy) for s in sections])
+    return capitalize(", ".join(f"{loudness_word(s.energy)} {role}" for s, role in zip(sections, roles)))
+
+
+def choose_interpretation(model, model_cfg, title, features, sections, lines, heard) -> SongInterpretation:
+    """A model that chooses: mood, genre and themes from vocabularies, imagery from the lyrics' nouns
+    (or, with no lyrics, from stock images), a feeling per section; code writes the phrases."""
+    lyrics_text = "\n".join(line.text for line in lines)
+    doc = render_text(
+        "analyze.choose",
         title=title,
-        audio_path=str(Path(audio_path).resolve()),
-        audio_sha256=sha256_file(audio_path),
-        duration=features.duration,
-        tempo=features.tempo,
-        beats=features.beats,
-        downbeats=features.downbeats,
-        sections=sections,
-        energy=features.energy,
-        energy_rate=ENERGY_RATE,
-        vocals=[VocalRegion(start=a, end=b) for a, b in features.vocals],
-        lyrics_source=lyrics.source if lyrics else ("heard" if lines else "none"),
-        lyrics=lines,
-        heard=heard,
-        interpretation=SongInterpretation.model_validate(draft.model_dump()),
-        model=model.id,
+        tempo=f"{features.tempo:.0f}",
+        duration=f"{features.duration:.0f}",
+        shape=song_shape(sections),
+        lyrics=lyrics_text or "(instrumental, no words)",
+        heard=_heard_lines(heard),
+    )
+    ask = Chooser(model, doc, seed=model_cfg.seed)
+    mood = ask.pick("Mood of the song:", MOODS)
+    genre = ask.pick("Genre:", GENRES)
+    themes = ask.top("Themes:", THEMES, 3)
+    nouns = lyric_nouns(f"{title}\n{lyrics_text}")
+    if nouns:
+        images = [with_article(n) for n in ask.top("The most striking image of the song: the", nouns, 5)]
+        if len(images) < 2:
+            images += ask.top("An image that fits the song:", SUBJECTS_GENERIC, 2 - len(images))
+    else:
+        images = ask.top("An image that fits the song:", SUBJECTS_GENERIC + PLACES_GENERIC, 4)
+    roles = section_roles([(bool(s.lyrics), s.energy) for s in sections])
+    notes = []
+    for s, role in zip(sections, roles):
+        part = Chooser(
+            model,
+            f"{doc}\nPart {s.index + 1} of {len(sections)}, the {role} ({loudness_word(s.energy)}): "
+            + (" / ".join(line.text for line in s.lyrics) or "no words"),
+            seed=model_cfg.seed,
+        )
+        feeling = part.pick("This part feels", FEELINGS)
+        seen = [with_article(n) for n in lyric_nouns(" ".join(line.text for line in s.lyrics))][:3]
+        notes.append({"description": f"{capitalize(feeling)} {role} with {join_words(seen)}" if seen else f"{capitalize(feeling)} {role}, {mood}"})
+    return SongInterpretation.model_validate(
+        {"mood": mood, "genre": genre, "themes": themes, "imagery": images[:5], "sections": notes}
     )

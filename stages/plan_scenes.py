@@ -13,7 +13,12 @@ from backends.structured import generate_structured
 from schemas.analysis import SongAnalysis
 from schemas.scenes import Scene, SceneDraft, ScenePlan, StyleBible, scene_draft_after
 from songflow.config import ModelConfig, PlanConfig
-from stages._prompts import render_prompt
+from schemas.scenes import ACCENTS, HIGHLIGHTS, MIDTONES, SHADOWS, CameraMotion, PaletteDraft
+from songflow.vocab import (
+    LIGHTS, MEDIA, PLACES_GENERIC, SUBJECTS_GENERIC, TIMES, WEATHER, loudness_word, lyric_nouns, noun_kind, section_roles, with_article,
+)
+from stages._choose import Chooser, capitalize
+from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +34,8 @@ def plan_scenes(
     model_cfg: ModelConfig = ModelConfig(),
 ) -> ScenePlan:
     """Ask `model` for a style bible and a scene per section of `analysis`; timing comes from the sections."""
+    if not model.writes_freely:
+        return choose_scenes(analysis, model, model_cfg)
     interp = analysis.interpretation
     song = dict(
         title=analysis.title,
@@ -84,4 +91,92 @@ def plan_scenes(
             )
         )
         previous = draft
+    return ScenePlan(duration=analysis.duration, style=style, scenes=scenes, model=model.id)
+
+
+# Camera moves in words, for a model that chooses.
+CAMERA_WORDS: dict[str, CameraMotion] = {
+    "a still camera": "hold", "a slow push in": "push", "a pan to the left": "pan_left", "a pan to the right": "pan_right",
+    "a zoom in": "zoom_in", "a zoom out": "zoom_out", "a tilt up": "tilt_up", "a tilt down": "tilt_down",
+}
+
+CAMERA_NAMES = {v: k for k, v in CAMERA_WORDS.items()}
+
+
+def _tier(own: list[str], fallback: list[str], previous: str | None) -> list[str]:
+    """`own` options when any is left after dropping `previous`, else the fallback ones."""
+    mine = [o for o in own if o != previous]
+    return mine or [o for o in dict.fromkeys(fallback) if o != previous]
+
+
+def _phrases(nouns: list[str]) -> list[str]:
+    return [with_article(n) for n in nouns]
+
+
+def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConfig) -> ScenePlan:
+    """A model that chooses: the look from vocabularies; per scene a place and a subject from the
+    section's own lyrics first (then the song's, then stock ones), the time, weather, light, camera
+    move and colours. The place never repeats the scene before's; code writes the phrases."""
+    interp = analysis.interpretation
+    roles = section_roles([(bool(s.lyrics), s.energy) for s in analysis.sections])
+    doc = render_text(
+        "plan_scenes.choose",
+        title=analysis.title,
+        genre=interp.genre or "song",
+        mood=interp.mood,
+        themes=", ".join(interp.themes),
+        imagery=", ".join(interp.imagery),
+        shape=capitalize(", ".join(f"{loudness_word(s.energy)} {r}" for s, r in zip(analysis.sections, roles))),
+    )
+    ask = Chooser(model, doc, seed=model_cfg.seed)
+    song_nouns = lyric_nouns(analysis.title + "\n" + "\n".join(line.text for line in analysis.lyrics))
+    song_places = _phrases([n for n in song_nouns if noun_kind(n) == "place"])
+    song_things = _phrases([n for n in song_nouns if noun_kind(n) != "place"])
+    style = StyleBible(
+        medium=ask.pick("Visual style:", MEDIA),
+        lighting=ask.pick("Lighting:", LIGHTS),
+        recurring_motif=ask.pick("Recurring motif:", song_things or list(SUBJECTS_GENERIC)),
+    )
+    scenes: list[Scene] = []
+    previous_place, previous_subject, previous_palette, previous = None, None, None, None
+    for section, role in zip(analysis.sections, roles):
+        words = " / ".join(line.text for line in section.lyrics)
+        here = lyric_nouns(words)
+        scene_ask = Chooser(
+            model,
+            f"{doc}\nScene {section.index + 1} of {len(analysis.sections)}, the {role} ({loudness_word(section.energy)}). "
+            f"Lyrics: {words or 'no words'}",
+            seed=model_cfg.seed,
+        )
+        # The section's own nouns when it has any; else the song's, then stock ones.
+        places = _phrases([n for n in here if noun_kind(n) == "place"])
+        place = scene_ask.pick("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place))
+        when = scene_ask.pick("Time of day:", TIMES)
+        weather = scene_ask.pick("Weather:", WEATHER)
+        things = _phrases([n for n in here if noun_kind(n) != "place"])
+        subject = scene_ask.pick("Main subject:", _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject))
+        light = scene_ask.pick("Light:", LIGHTS, exclude=[previous.light] if previous else [])
+        camera = CAMERA_WORDS[scene_ask.pick("Camera:", list(CAMERA_WORDS), exclude=[CAMERA_NAMES[previous.camera]] if previous else [])]
+        before = previous_palette
+        palette = PaletteDraft(  # no tone as in the scene before: a new section looks new
+            shadow=scene_ask.pick("Shadow colour:", list(SHADOWS), exclude=[before.shadow] if before else []),
+            midtone=scene_ask.pick("Main colour:", list(MIDTONES), exclude=[before.midtone] if before else []),
+            highlight=scene_ask.pick("Highlight colour:", list(HIGHLIGHTS), exclude=[before.highlight] if before else []),
+            accent=scene_ask.pick("Accent colour:", list(ACCENTS), exclude=[before.accent] if before else []),
+        )
+        scenes.append(
+            Scene(
+                index=section.index,
+                section_index=section.index,
+                start=section.start,
+                end=section.end,
+                setting=f"{place} {when} {weather}",
+                subject=subject,
+                camera=camera,
+                light=light,
+                palette=palette.hex(),
+            )
+        )
+        previous_place, previous_subject, previous_palette, previous = place, subject, palette, scenes[-1]
+        log.info("scene %d: %s in %s", section.index, subject, scenes[-1].setting)
     return ScenePlan(duration=analysis.duration, style=style, scenes=scenes, model=model.id)

@@ -7,6 +7,7 @@ embedded default) reads measurements taken here from the pixels. The report says
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from backends.structured import generate_structured
 from schemas.qa import Check, Evidence, KeyframeVerdict, QAAttempt, QAReport, SeenVerdict, ShotQA
 from schemas.shots import Shot, ShotList
 from songflow.config import ModelConfig, QAConfig
-from stages._prompts import render_prompt
+from stages._choose import Chooser
+from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 MIN_CONTRAST = 12.0
 LUMA_RANGE = (20.0, 235.0)
 MAX_PALETTE_DISTANCE = 0.25
+MIN_COLOUR_SHARE = 0.005  # a colour covering less of the frame than this is not one of its colours
 MIN_DIFF_FROM_PREVIOUS = 4.0
 MAX_PLACEMENT_OFFSET = 0.3
 
@@ -40,13 +43,17 @@ def measure_keyframe(path: Path, shot: Shot, previous: Path | None) -> Evidence:
     rg = rgb[..., 0] - rgb[..., 1]
     yb = 0.5 * (rgb[..., 0] + rgb[..., 1]) - rgb[..., 2]
     colorfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
-    # Dominant colours (median cut), then for each planned colour the nearest dominant one.
-    quant = img.resize((160, 90)).quantize(colors=8, method=Image.Quantize.MEDIANCUT)
+    # Dominant colours (median cut), for the record; the palette check itself asks, for each planned
+    # colour, how close the nearest MIN_COLOUR_SHARE of the pixels come to it: a colour that is
+    # painted anywhere in a visible patch (a moon, lit windows, a band of sky) is in the picture.
+    small = img.resize((160, 90))
+    quant = small.quantize(colors=8, method=Image.Quantize.MEDIANCUT)
     pal = np.array(quant.getpalette(), dtype=np.float32).reshape(-1, 3)
     counts = np.bincount(np.asarray(quant).ravel(), minlength=len(pal))[: len(pal)]
-    dominant = pal[counts > 0.01 * counts.sum()]
+    dominant = pal[: len(counts)][counts > 0.01 * counts.sum()]
+    pixels = np.asarray(small, dtype=np.float32).reshape(-1, 3)
     planned = np.stack([hex_rgb(c) for c in shot.palette])
-    dist = np.linalg.norm(planned[:, None, :] - dominant[None, :, :], axis=2).min(axis=1) / np.sqrt(3 * 255**2)
+    dist = np.quantile(np.linalg.norm(pixels[None, :, :] - planned[:, None, :], axis=2), MIN_COLOUR_SHARE, axis=1) / np.sqrt(3 * 255**2)
     palette_distance = float(dist.mean())
     # Where the eye goes: centroid of deviation from the median brightness.
     weight = np.abs(luma - np.median(luma))
@@ -108,6 +115,8 @@ def judge_keyframe(
         evidence=_evidence_text(evidence),
         box=BOX_REQUEST if sees else "",
     )
+    if not sees and not model.writes_freely:
+        return evidence, choose_verdict(shot, evidence, model, cfg, model_cfg)
     verdict = generate_structured(
         model,
         messages,
@@ -152,7 +161,9 @@ def qa_shot(
         if attempt:
             image = rerender(shot, attempt)
         evidence, verdict = judge_keyframe(shot, image, previous, model, cfg, model_cfg, attempt)
-        accepted = verdict.passed and verdict.score >= cfg.pass_score and all(c.passed for c in evidence.checks)
+        sees = isinstance(verdict, SeenVerdict)
+        reasons, overruled = rejection_reasons(evidence, verdict, cfg, sees=sees)
+        accepted = not reasons
         attempts.append(
             QAAttempt(
                 attempt=attempt,
@@ -161,9 +172,11 @@ def qa_shot(
                 evidence=evidence,
                 verdict=verdict,
                 accepted=accepted,
+                reasons=reasons,
+                overruled=overruled,
             )
         )
-        log.info("shot %d attempt %d: score %d, %s", shot.index, attempt, verdict.score, "accepted" if accepted else "rejected")
+        log.info("shot %d attempt %d: score %d, %s", shot.index, attempt, verdict.score, "accepted" if accepted else "rejected: " + ", ".join(reasons))
         if accepted:
             break
     chosen = next((a.attempt for a in attempts if a.accepted), None)
@@ -195,4 +208,53 @@ def qa_keyframes(
 def qa_report(results: list[ShotQA], *, model_id: str, sees_images: bool, cfg: QAConfig = QAConfig()) -> QAReport:
     """The report over per-shot results (which may come from cached per-shot runs)."""
     kind = "image" if sees_images else "image-statistics"
-    return QAReport(model=model_id, evidence_kind=kind, pass_score=cfg.pass_score, shots=results)
+    counts = Counter(reason.split(":")[0] if reason.startswith("judge") else reason for r in results for a in r.attempts for reason in a.reasons)
+    return QAReport(model=model_id, evidence_kind=kind, pass_score=cfg.pass_score, shots=results, rejections=dict(counts.most_common()))
+
+
+def rejection_reasons(evidence: Evidence, verdict: KeyframeVerdict, cfg: QAConfig, *, sees: bool) -> tuple[list[str], str | None]:
+    """Why a keyframe is rejected (empty: accepted), and a judge's rejection that was not followed.
+
+    Every failed measured check is a reason. The judge's rejection is one too when it names a
+    concrete issue, or when the judge saw the picture. A judge that read only the measurements and
+    rejects a keyframe that passes every check without naming anything is not followed: a new
+    seed cannot fix a complaint that says nothing.
+    """
+    reasons = [f"check:{c.name}" for c in evidence.checks if not c.passed]
+    judge_rejects = not verdict.passed or verdict.score < cfg.pass_score
+    if not judge_rejects:
+        return reasons, None
+    if verdict.issues:
+        return reasons + [f"judge: {issue}" for issue in verdict.issues], None
+    if sees or reasons:
+        return reasons + ([f"judge: score {verdict.score}"] if sees else []), None
+    return reasons, f"judge rejected (score {verdict.score}, passed={verdict.passed}) without naming an issue, and every measured check passed"
+
+
+CHECK_ISSUES = {
+    "not_blank": "the picture is almost blank",
+    "exposure_low": "the picture is too dark",
+    "exposure_high": "the picture is too bright",
+    "palette_match": "the planned colours are missing",
+    "subject_placement": "the subject is off its planned place",
+    "not_duplicate": "it looks like the shot before",
+    "subject_box_placement": "the subject is off its planned place",
+}
+SCORES = [str(n) for n in range(11)]
+
+
+def choose_verdict(shot: Shot, evidence: Evidence, model: TextModel, cfg: QAConfig, model_cfg: ModelConfig) -> KeyframeVerdict:
+    """A model that chooses: it scores the keyframe 0-10 from the measurements and, when checks
+    failed, names the worst of them; it cannot invent a problem the measurements do not show."""
+    doc = render_text(
+        "qa_keyframes.choose",
+        shot_number=shot.index + 1,
+        prompt=shot.prompt,
+        composition=shot.composition,
+        evidence=_evidence_text(evidence),
+    )
+    ask = Chooser(model, doc, seed=model_cfg.seed)
+    score = int(ask.pick("Score out of 10:", SCORES))
+    failed = [CHECK_ISSUES.get(c.name, c.name) for c in evidence.checks if not c.passed]
+    issues = [ask.pick("Main problem:", failed)] if failed else []
+    return KeyframeVerdict(issues=issues, passed=not failed and score >= cfg.pass_score, score=score)

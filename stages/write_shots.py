@@ -13,7 +13,10 @@ from schemas.common import exact_items
 from schemas.scenes import ScenePlan
 from schemas.shots import Shot, ShotList, ShotPromptBatch
 from songflow.config import ModelConfig, ShotConfig
-from stages._prompts import render_prompt
+from schemas.scenes import COLOURS, Scene
+from songflow.vocab import COMPOSITION_FOR, LENSES, SHOT_SIZES, loudness_word, lyric_nouns, noun_kind, section_roles, with_article
+from stages._choose import Chooser, capitalize, join_words
+from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +135,8 @@ def write_shots(
 ) -> ShotList:
     """Shots tiling the song, with prompts written in one batched model call per scene."""
     spans = shot_spans(analysis, cfg)
+    if not model.writes_freely:
+        return choose_shots(analysis, plan, spans, model, model_cfg)
     style = plan.style
     shots: list[Shot] = []
     for scene in plan.scenes:
@@ -171,6 +176,83 @@ def write_shots(
                     end=span.end,
                     prompt=prompt.prompt,
                     composition=prompt.composition,
+                    setting=scene.setting,
+                    subject=scene.subject,
+                    palette=scene.palette,
+                    camera=shot_camera(scene.camera, index - first),
+                    seed=shot_seed(analysis.audio_sha256, index),
+                )
+            )
+    log.info("%d shots over %d scenes", len(shots), len(plan.scenes))
+    return ShotList(duration=analysis.duration, shots=shots, model=model.id)
+
+
+COLOUR_NAMES = {hex_: name for name, hex_ in COLOURS.items()}
+# Water and open ground take "on" (on the bay), everything else "in" (in the city).
+ON_PLACES = {"bay", "beach", "shore", "coast", "sea", "ocean", "pier", "river", "lake", "rooftop", "roof", "bridge", "highway", "road", "platform", "hill", "hills", "cliff", "dunes", "island"}
+
+
+def _where(setting: str) -> str:
+    head = setting.split()[1] if len(setting.split()) > 1 else setting
+    return ("on " if head in ON_PLACES else "in ") + setting
+
+
+def compose_prompt(size: str, subject: str, focus: str | None, scene: Scene, lens: str, medium: str) -> str:
+    """One image prompt from the choices: framing, subject, setting, light, lens, medium and colours."""
+    names = [COLOUR_NAMES.get(c, c) for c in scene.palette]
+    colours = join_words([names[1], names[0], names[-1]])
+    what = f"{subject} and {focus}" if focus else subject
+    light = f", {scene.light}" if scene.light else ""
+    text = f"{capitalize(size)} of {what} {_where(scene.setting)}{light}, {lens}, {medium} in {colours}"
+    if len(text) > PROMPT_LENGTH:
+        text = f"{capitalize(size)} of {what} {_where(scene.setting)}{light}, {medium}"
+    return text[:PROMPT_LENGTH]
+
+
+PROMPT_LENGTH = 200  # schemas.shots.ShotPrompt.prompt
+
+
+def choose_shots(analysis: SongAnalysis, plan: ScenePlan, spans: list[ShotSpan], model: TextModel, model_cfg: ModelConfig) -> ShotList:
+    """A model that chooses: per scene it ranks framings and lenses; consecutive shots take the next
+    framing in its order, and each shot adds the lyric image sung over it (or the scene's next one),
+    so no two shots of a scene read alike. Code writes the sentence."""
+    style = plan.style
+    interp = analysis.interpretation
+    roles = section_roles([(bool(s.lyrics), s.energy) for s in analysis.sections])
+    shots: list[Shot] = []
+    for scene in plan.scenes:
+        mine = [s for s in spans if s.scene_index == scene.section_index]
+        section = analysis.sections[scene.section_index]
+        words = " / ".join(line.text for line in section.lyrics)
+        doc = render_text(
+            "write_shots.choose",
+            title=analysis.title, genre=interp.genre or "song", mood=interp.mood,
+            medium=style.medium, lighting=style.lighting, motif=style.recurring_motif,
+            number=scene.index + 1, n_scenes=len(plan.scenes), role=roles[scene.section_index],
+            loudness=loudness_word(section.energy), subject=scene.subject, setting=scene.setting,
+            light=scene.light or style.lighting, lyrics=words or "no words",
+        )
+        ask = Chooser(model, doc, seed=model_cfg.seed + scene.index)
+        sizes = ask.ranked("Shot 1 framing:", SHOT_SIZES)[: max(3, min(len(mine), len(SHOT_SIZES)))]
+        lenses = ask.ranked("Shot 1 lens:", LENSES)[:3]
+        subject_words = set(scene.subject.split()) | set(scene.setting.split())
+        extras = [n for n in lyric_nouns(words) if n not in subject_words and noun_kind(n) != "place"]
+        extras += [n for n in lyric_nouns(" ".join(interp.imagery)) if n not in subject_words and n not in extras]
+        first = len(shots)
+        for k, span in enumerate(mine):
+            sung = " ".join(line.text for line in section.lyrics if line.start < span.end and line.end > span.start)
+            over = [n for n in lyric_nouns(sung) if n not in subject_words and noun_kind(n) != "place"]
+            focus = over[k % len(over)] if over else (extras[k % len(extras)] if extras and k else None)
+            size = sizes[k % len(sizes)]
+            index = len(shots)
+            shots.append(
+                Shot(
+                    index=index,
+                    scene_index=scene.index,
+                    start=span.start,
+                    end=span.end,
+                    prompt=compose_prompt(size, scene.subject, with_article(focus) if focus else None, scene, lenses[k % len(lenses)], style.medium),
+                    composition=COMPOSITION_FOR[size],
                     setting=scene.setting,
                     subject=scene.subject,
                     palette=scene.palette,

@@ -1,0 +1,172 @@
+"""Vocabularies a small model chooses from, and the concrete nouns that lyrics are read for.
+
+A 270M base model cannot be trusted to write a phrase, but it can rank a handful of options by
+likelihood. Every option here is a phrase that reads well on its own and in a composed sentence.
+The noun lexicon is how code finds what a camera could film in a lyric line: a word of the
+lyrics is an image when it is one of these nouns (singular or plural).
+"""
+
+from __future__ import annotations
+
+import re
+
+# Stage 1: the song as a whole.
+MOODS = (
+    "wistful longing", "euphoric rush", "quiet melancholy", "restless hope", "tender warmth",
+    "defiant energy", "dreamy haze", "bittersweet nostalgia", "triumphant joy", "lonely ache",
+    "romantic glow", "nervous tension", "serene calm", "playful mischief", "haunting sorrow",
+    "fierce anger", "carefree joy", "dark menace",
+)
+GENRES = (
+    "synth-pop", "indie rock", "folk ballad", "electronic dance", "ambient drone", "hip hop",
+    "soul", "country", "jazz", "punk rock", "dream pop", "piano ballad", "techno", "heavy metal",
+)
+THEMES = (
+    "lost love", "young love", "summer nights", "running away", "city lights", "the open sea",
+    "coming home", "growing up", "letting go", "holding on", "dancing till dawn", "a long road",
+    "broken hearts", "new beginnings", "old memories", "freedom and escape", "loneliness",
+    "friendship", "faith and doubt", "the passing of time", "rebellion", "wild nature",
+)
+# What one section feels like, for its note.
+FEELINGS = ("calm", "rising", "soaring", "driving", "tender", "fading", "brooding", "bright")
+
+# Stage 2: the style bible and each scene.
+MEDIA = (
+    "grainy 35mm film photograph", "cinematic digital still", "watercolour painting", "oil painting",
+    "flat vector illustration", "neon synthwave artwork", "black and white photograph",
+    "anime-style illustration", "soft pastel illustration", "double-exposure photograph",
+)
+LIGHTS = (
+    "golden hour sunlight", "soft morning light", "harsh noon sun", "blue hour twilight",
+    "neon glow", "moonlight", "streetlight glow", "candlelight", "overcast daylight",
+    "hazy backlight", "flickering firelight", "flashing strobe light",
+)
+TIMES = ("at dawn", "in the morning", "at noon", "in the afternoon", "at sunset", "at dusk", "at night", "at midnight")
+WEATHER = ("under a clear sky", "in light rain", "in heavy rain", "in thick fog", "in falling snow", "in the wind", "under storm clouds", "in summer haze")
+
+# Stage 3: each shot.
+SHOT_SIZES = (
+    "extreme wide shot", "wide shot", "medium shot", "medium close-up", "close-up",
+    "extreme close-up", "low-angle shot", "high-angle shot", "aerial shot",
+)
+LENSES = ("16mm wide-angle lens", "24mm lens", "35mm lens", "50mm lens", "85mm portrait lens", "135mm telephoto lens")
+# Where the subject sits, by shot size (schemas.shots.Composition).
+COMPOSITION_FOR = {
+    "extreme wide shot": "wide", "wide shot": "low_horizon", "medium shot": "left_third",
+    "medium close-up": "right_third", "close-up": "close_up", "extreme close-up": "close_up",
+    "low-angle shot": "high_horizon", "high-angle shot": "low_horizon", "aerial shot": "wide",
+}
+
+# Settings for a scene whose lyrics name no place (or a song with no lyrics).
+PLACES_GENERIC = (
+    "a city street", "a beach", "a rooftop", "a forest", "a desert road", "a train station",
+    "a wheat field", "a lake shore", "a highway", "a bedroom", "a dance floor", "a harbour",
+    "a mountain ridge", "an empty diner", "a bridge", "a subway car", "a garden", "a parking lot",
+)
+# Subjects for a scene whose lyrics name nothing to film.
+SUBJECTS_GENERIC = (
+    "a lone figure", "a young couple", "a dancer", "a singer", "a stranger", "a child",
+    "a vintage car", "a paper lantern", "a bicycle", "a white horse", "a flock of birds", "an old radio",
+)
+
+# Concrete nouns, by kind. Places become settings; people and things become subjects.
+PLACE_NOUNS = frozenset("""
+bay beach shore coast sea ocean harbour harbor pier river lake pool island city town street streets
+road highway avenue alley boulevard bridge rooftop roof tower skyline downtown station platform
+train subway field fields meadow forest woods garden park desert canyon valley mountain mountains
+hill hills cliff cave church chapel room bedroom kitchen hallway house home club bar diner motel
+hotel airport stadium market square village farm barn prairie jungle lagoon waterfall dunes
+sky heaven space
+""".split())
+PEOPLE_NOUNS = frozenset("""
+girl boy man woman lover lovers baby child children kid kids friend friends stranger strangers
+dancer dancers singer crowd mother father sister brother king queen angel angels ghost ghosts
+soldier driver sailor queen bride groom
+""".split())
+THING_NOUNS = frozenset("""
+streetlight streetlights light lights neon radio wave waves tide salt spray sun stars star
+moonlight sunlight fire flame flames smoke rain snow storm wind thunder lightning cloud clouds
+car cars truck train bus boat ship sail bicycle motorcycle plane window windows door mirror phone
+letter letters photograph photo picture candle candles lantern lamp guitar piano drum drums dress
+shoes jacket ring rose roses flower flowers tree trees leaf leaves bird birds horse dog cat wolf
+butterfly heart hand hands eyes face lips hair tears blood bottle glass wine cigarette key keys
+clock map money gold diamond crown sword gun knife bed sheets book page pages song record
+records vinyl headlights engine wheel wheels river water ice glitter dust sand stone stones
+rock rocks bell bells flag feather feathers mask balloon balloons kite firework fireworks
+moon dawn sunset sunrise twilight midnight summer winter autumn spring
+""".split())
+NOUNS = PLACE_NOUNS | PEOPLE_NOUNS | THING_NOUNS
+
+STOPWORDS = frozenset("""
+a an the and or but if of in on at to for from by with into onto over under across through up
+down out off about as is are was were be been being am do does did done have has had i you he
+she it we they me him her us them my your his its our their this that these those there here
+what which who whom whose when where why how all any each every no not nor so than too very
+just can will would should could may might must shall let lets dont don't won't can't im i'm
+oh ooh yeah la na hey
+""".split())
+
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words of letters (apostrophes and hyphens kept inside a word)."""
+    return [w.lower().strip("'-") for w in WORD.findall(text)]
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning: not stopwords, singular form where the lexicon has one."""
+    return {singular(w) for w in words(text) if w not in STOPWORDS and len(w) > 2}
+
+
+def singular(word: str) -> str:
+    """`word` without a plural -s when the lexicon knows the singular (streetlights -> streetlight)."""
+    for cut in ("es", "s"):
+        if word.endswith(cut) and word[: -len(cut)] in NOUNS:
+            return word[: -len(cut)]
+    return word
+
+
+def lyric_nouns(text: str) -> list[str]:
+    """The concrete nouns of `text` in order of first appearance, as written (plural kept)."""
+    seen: dict[str, str] = {}
+    for w in words(text):
+        if w in NOUNS and singular(w) not in seen:
+            seen[singular(w)] = w
+    return list(seen.values())
+
+
+def noun_kind(noun: str) -> str:
+    """'place', 'person' or 'thing'."""
+    if noun in PLACE_NOUNS or singular(noun) in PLACE_NOUNS:
+        return "place"
+    if noun in PEOPLE_NOUNS or singular(noun) in PEOPLE_NOUNS:
+        return "person"
+    return "thing"
+
+
+def with_article(noun: str) -> str:
+    """'the bay', 'the streetlights': a noun of the lyrics as a phrase."""
+    return f"the {noun}"
+
+
+def section_roles(sections: list[tuple[bool, float]]) -> list[str]:
+    """A name per section from (sung, energy): the loudest sung part is the chorus, other sung parts
+    verses; unsung parts are the intro (first), the outro (last) or a break."""
+    sung_energy = [e for sung, e in sections if sung]
+    peak = max(sung_energy) if sung_energy else None
+    roles = []
+    for i, (sung, energy) in enumerate(sections):
+        if sung:
+            roles.append("chorus" if len(sung_energy) > 1 and energy >= peak - 0.05 else "verse")
+        elif i == 0:
+            roles.append("intro")
+        elif i == len(sections) - 1:
+            roles.append("outro")
+        else:
+            roles.append("break")
+    return roles
+
+
+def loudness_word(energy: float) -> str:
+    return "quiet" if energy < 0.45 else "building" if energy < 0.8 else "loud"
