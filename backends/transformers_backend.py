@@ -157,9 +157,10 @@ class TransformersModel(_LocalModel):
         return ids[0] if len(ids) == 1 else None
 
     def score_options(self, prompt: str, options: Sequence[str], *, seed: int = 0) -> list[float]:
-        """Summed log-probability of each option's tokens after `prompt` (a plain completion, no chat
-        turns: a base model continues text). The prompt is run once; the options run as one batch
-        on copies of its cache."""
+        """Log-probability of each option after `prompt` (a plain completion, no chat turns: a base
+        model continues text): of its first token when the options all start differently, else of
+        all its tokens. The prompt is run once (its longest cached prefix reused); the options'
+        further tokens run as one batch on copies of its cache."""
         import copy
 
         import torch
@@ -169,7 +170,10 @@ class TransformersModel(_LocalModel):
         cache, first = self._prefill(ids)
         encoded = [self.tokenizer(o, add_special_tokens=False).input_ids for o in options]
         scores = [float(first[e[0]]) for e in encoded]
-        longer = [i for i, e in enumerate(encoded) if len(e) > 1]
+        # Options that differ in their first token are told apart by it (one position of the
+        # 262k-row output layer instead of one per option token, which is most of the cost).
+        distinct = len({e[0] for e in encoded}) == len(encoded)
+        longer = [] if distinct else [i for i, e in enumerate(encoded) if len(e) > 1]
         if longer:
             width = max(len(encoded[i]) - 1 for i in longer)
             pad = self.tokenizer.pad_token_id or 0

@@ -30,6 +30,7 @@ from schemas.timing import TimingReport
 from songflow.config import MODEL_STAGES, ModelConfig, PipelineConfig, from_env
 from songflow.errors import InputError
 from songflow.fsutil import write_text_atomic
+from songflow import progress
 from songflow.lyrics import read_lyrics
 from songflow.report import contact_sheet, html_report, timeline_image
 from songflow.store import SongOutputs
@@ -295,6 +296,8 @@ def make_video(
     models = ", ".join(f"{stage} {cfg.model_for(stage).id}" for stage in MODEL_STAGES)
     logger.info("writing to %s with models: %s%s", out.root, models, f"; from stage {from_stage}" if from_stage else "")
 
+    show = progress.current()
+    show.start("analyze")
     if from_disk("analyze"):
         analysis = out.load("analysis", SongAnalysis)
     else:
@@ -303,7 +306,10 @@ def make_video(
         _save_thinking(out, "analyze", notes)
         out.save("analysis", analysis)
     _publish_analysis(out, analysis)
+    labels = "".join(s.label for s in analysis.sections)
+    show.finish("analyze", f"{analysis.tempo:.0f} BPM, {len(analysis.sections)} sections {labels}, {len(analysis.lyrics)} lyric lines; mood: {analysis.interpretation.mood}")
 
+    show.start("plan")
     if from_disk("plan"):
         plan = out.load("scenes", ScenePlan)
     else:
@@ -313,7 +319,9 @@ def make_video(
         out.save("scenes", plan)
     _check_plan_fits(plan, analysis)
     _publish_plan(out, plan)
+    show.finish("plan", f"{len(plan.scenes)} scenes: " + "; ".join(s.setting for s in plan.scenes[:3]) + ("; ..." if len(plan.scenes) > 3 else ""))
 
+    show.start("shots")
     if from_disk("shots"):
         shots = out.load("shots", ShotList)
     else:
@@ -323,6 +331,8 @@ def make_video(
         out.save("shots", shots)
     _publish_shots(out, shots)
     n = len(shots.shots)
+    show.finish("shots", f"{n} shots")
+    show.start("render", total=n)
 
     if from_disk("render"):
         keyframes = [out.root / keyframe_name(s.index, 0) for s in shots.shots]
@@ -337,6 +347,9 @@ def make_video(
                 path = render_task.with_options(refresh_cache=True)(shot, plan.style, cfg, out)
             keyframes.append(path)
             update_progress_artifact(progress, 100.0 * (i + 1) / n)
+            show.advance("render")
+    show.finish("render", f"{n} keyframes")
+    show.start("qa", total=n)
 
     if from_disk("qa"):
         report = out.load("qa", QAReport)
@@ -354,17 +367,24 @@ def make_video(
             results.append(result)
             previous = out.root / result.attempts[result.chosen_attempt].image
             update_progress_artifact(progress, 100.0 * (i + 1) / n)
+            show.advance("qa")
         qa_model = cfg.model_for("qa").id
         report = qa_report(results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa)
         _save_thinking(out, "qa", qa_notes)
         out.save("qa", report)
     _publish_qa(out, report)
+    tries = sum(len(e.attempts) for e in report.shots)
+    show.finish("qa", f"{sum(e.passed for e in report.shots)}/{n} keyframes accepted, {tries / n:.2f} attempts per shot")
+    show.start("assemble")
 
     chosen = [out.root / e.attempts[e.chosen_attempt].image for e in report.shots]
     video = assemble_task.with_options(**fresh("assemble"))(analysis, shots, chosen, cfg, out)
     if not video.is_file():
         video = assemble_task.with_options(refresh_cache=True)(analysis, shots, chosen, cfg, out)
+    show.finish("assemble", f"{video.name}, {analysis.duration:.1f}s")
+    show.start("timing")
     timing = timing_task(analysis, shots, video, cfg)
+    show.finish("timing", f"{'PASS' if timing.passed else 'FAIL'}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, {timing.summary.cuts_inside_lines} cuts inside sung lines")
     out.save("timing", timing)
     _publish_timing(out, timing)
     timeline = timeline_image(analysis, shots, timing)  # drawn once, for both pictures

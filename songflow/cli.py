@@ -60,23 +60,44 @@ def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) ->
     _check_files(audio, lyrics, _check_settings(args).analyze.sample_rate)
 
 
+def _quiet() -> None:
+    """Without -v: the progress display only; Prefect's and transformers' own output stays quiet."""
+    import os
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+
+
 def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
     _check_inputs(audio, lyrics, args)
+    from songflow import progress
     from songflow.config import prefect_defaults
 
+    if not args.verbose:
+        _quiet()
     prefect_defaults()
     from flows.song import make_video
 
     started = time.perf_counter()
-    video = make_video(
-        audio=audio,
-        lyrics=lyrics,
-        title=args.title,
-        preset=args.preset,
-        outputs=args.outputs,
-        from_stage=getattr(args, "from_stage", None),
-        **_model_settings(args),
-    )
+    show = progress.for_stream(sys.stderr)
+    progress.use(show)
+    try:
+        video = make_video(
+            audio=audio,
+            lyrics=lyrics,
+            title=args.title,
+            preset=args.preset,
+            outputs=args.outputs,
+            from_stage=getattr(args, "from_stage", None),
+            **_model_settings(args),
+        )
+    finally:
+        show.close()
+        progress.use(progress.Progress())
     print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s; report: {video.parent / 'report.html'}")
     return video
 

@@ -116,6 +116,59 @@ def tempo_change_spec(first: float = 100.0, second: float = 132.0, title: str = 
     )
 
 
+def desert_spec(bpm: float = 96.0, title: str = "Desert Line") -> SongSpec:
+    """A short song whose lyrics share no image with the demo's: for checking that the words
+    the models write follow the song they were given."""
+    return SongSpec(
+        title=title,
+        bpm=bpm,
+        parts=(
+            Part("intro", 2, 0.25),
+            Part("verse", 4, 0.55, sung=True),
+            Part("chorus", 4, 1.0, sung=True),
+            Part("outro", 2, 0.2),
+        ),
+        lyrics={
+            "verse": ("Dust is rising on the desert road", "The last train leaves the canyon cold"),
+            "chorus": ("Fire on the mountain, ash and stone", "I ride the highway all alone"),
+        },
+        seed=11,
+    )
+
+
+def long_spec(bpm: float = 120.0, title: str = "Harbour Lights") -> SongSpec:
+    """A 3-minute song (90 bars at 120 BPM): verses, choruses and a bridge, for the speed bench."""
+    sections = [("intro", 4, 0.25, False), ("verse", 8, 0.55, True), ("chorus", 8, 1.0, True), ("verse", 8, 0.55, True),
+                ("chorus", 8, 1.0, True), ("bridge", 8, 0.4, True), ("break", 6, 0.3, False), ("verse", 8, 0.6, True),
+                ("chorus", 8, 1.0, True), ("chorus", 8, 0.95, True), ("outro", 16, 0.2, False)]
+    return SongSpec(
+        title=title,
+        bpm=bpm,
+        parts=tuple(Part(name, bars, energy, sung=sung) for name, bars, energy, sung in sections),
+        lyrics={
+            "verse": (
+                "The ferry horn is calling through the rain",
+                "Your letter folded in my coat again",
+                "The lighthouse turns and paints the water gold",
+                "We were young and the winter was cold",
+            ),
+            "chorus": (
+                "Harbour lights, carry me home",
+                "Over the waves and the silver foam",
+                "Harbour lights, burning so bright",
+                "Hold me close till the morning light",
+            ),
+            "bridge": (
+                "Gulls above the broken pier",
+                "Every sail I see, I wish you here",
+                "Ropes and anchors, salt and wood",
+                "I would stay if I only could",
+            ),
+        },
+        seed=23,
+    )
+
+
 def demo_at(bpm: float, title: str) -> SongSpec:
     """The demo song at another tempo."""
     return SongSpec(title=title, bpm=bpm, parts=DEMO.parts, lyrics=DEMO.lyrics)

@@ -22,6 +22,11 @@ from songflow.vocab import content_words, words
 MIN_PROMPT_WORDS = 8
 COPY_RUN = 5  # this many lyric words in a row is a copied line, not an image
 MAX_REPEATED_SHARE = 0.10
+# Words a phrase cannot end on: it was cut off mid-line ("stay, my").
+DANGLING = frozenset(
+    "a an the my your his her its our their this that and or but nor of in on at to for from with into onto by "
+    "as than i we you he she they is are was were be".split()
+)
 
 # How a prompt names its framing and its light (any model's wording, not only our vocabulary).
 SHOT_SIZE = re.compile(
@@ -90,6 +95,8 @@ def phrase_problem(text: str, lyric_lines: set[str], runs: set[tuple[str, ...]],
     w = words(stripped)
     if any(tuple(w[i : i + COPY_RUN]) in runs for i in range(len(w) - COPY_RUN + 1)):
         return f"{COPY_RUN} or more words copied from the lyrics"
+    if letters[-1] in DANGLING:
+        return f"ends on {letters[-1]!r}"
     return None
 
 

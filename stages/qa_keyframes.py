@@ -244,8 +244,8 @@ SCORES = [str(n) for n in range(11)]
 
 
 def choose_verdict(shot: Shot, evidence: Evidence, model: TextModel, cfg: QAConfig, model_cfg: ModelConfig) -> KeyframeVerdict:
-    """A model that chooses: it scores the keyframe 0-10 from the measurements and, when checks
-    failed, names the worst of them; it cannot invent a problem the measurements do not show."""
+    """A model that chooses: it scores the keyframe from the measurements (in the band they allow)
+    and, when checks failed, names the worst of them; it cannot invent a problem they do not show."""
     doc = render_text(
         "qa_keyframes.choose",
         shot_number=shot.index + 1,
@@ -254,7 +254,10 @@ def choose_verdict(shot: Shot, evidence: Evidence, model: TextModel, cfg: QAConf
         evidence=_evidence_text(evidence),
     )
     ask = Chooser(model, doc, seed=model_cfg.seed)
-    score = int(ask.pick("Score out of 10:", SCORES))
     failed = [CHECK_ISSUES.get(c.name, c.name) for c in evidence.checks if not c.passed]
+    # The score stays on the measurements' side of the pass mark: the model places the keyframe
+    # within that band, it cannot pass what failed a check or fail what passed them all.
+    band = SCORES[cfg.pass_score :] if not failed else SCORES[: cfg.pass_score]
+    score = int(ask.pick("Score out of 10:", band))
     issues = [ask.pick("Main problem:", failed)] if failed else []
     return KeyframeVerdict(issues=issues, passed=not failed and score >= cfg.pass_score, score=score)

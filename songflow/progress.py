@@ -1,0 +1,103 @@
+"""What `songflow run` shows while it works: one line per stage, a bar for the per-shot stages.
+
+The flow reports to the current `Progress` (a no-op unless the CLI set one): `start` a stage
+(with a total for per-shot stages), `advance` it, `finish` it with its figure. On a terminal the
+display is rich's live progress (bar, count, ETA); otherwise one plain line per finished stage.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TextIO
+
+
+class Progress:
+    """Receives the flow's stage events; this base class ignores them."""
+
+    def start(self, stage: str, total: int | None = None) -> None: ...
+
+    def advance(self, stage: str, n: int = 1) -> None: ...
+
+    def finish(self, stage: str, figure: str = "") -> None: ...
+
+    def close(self) -> None: ...
+
+
+class PlainProgress(Progress):
+    """One line per finished stage with its time and figure: for logs and pipes."""
+
+    def __init__(self, stream: TextIO | None = None):
+        self.stream = stream or sys.stderr
+        self.started: dict[str, float] = {}
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        self.started[stage] = time.perf_counter()
+
+    def finish(self, stage: str, figure: str = "") -> None:
+        seconds = time.perf_counter() - self.started.pop(stage, time.perf_counter())
+        print(f"songflow: {stage:<10} done in {seconds:5.1f}s" + (f"  {figure}" if figure else ""), file=self.stream, flush=True)
+
+
+class RichProgress(Progress):
+    """rich's live display: a spinner per running stage, a bar with count and ETA for per-shot ones."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import Progress as Live
+
+        self.live = Live(
+            SpinnerColumn(finished_text="[green]✓"),
+            TextColumn("{task.description:<12}"),
+            BarColumn(bar_width=28),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[figure]}"),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.tasks: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.live.start()
+
+    def start(self, stage: str, total: int | None = None) -> None:
+        with self.lock:
+            self.tasks[stage] = self.live.add_task(stage, total=total, figure="")
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        with self.lock:
+            if stage in self.tasks:
+                self.live.advance(self.tasks[stage], n)
+
+    def finish(self, stage: str, figure: str = "") -> None:
+        with self.lock:
+            if stage in self.tasks:
+                task = self.tasks.pop(stage)
+                total = self.live.tasks[[t.id for t in self.live.tasks].index(task)].total
+                self.live.update(task, total=total or 1, completed=total or 1, figure=figure)
+
+    def close(self) -> None:
+        self.live.stop()
+
+
+_current: Progress = Progress()
+
+
+def current() -> Progress:
+    return _current
+
+
+def use(progress: Progress) -> Progress:
+    """Make `progress` the one the flow reports to; returns the one it replaces."""
+    global _current
+    previous, _current = _current, progress
+    return previous
+
+
+def for_stream(stream: TextIO) -> Progress:
+    """A live display on a terminal, plain lines otherwise."""
+    return RichProgress() if stream.isatty() else PlainProgress(stream)
