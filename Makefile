@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $@
 
 demo: setup
-	$(BIN)/songflow -v demo
+	$(BIN)/songflow demo
 
 # The UI screenshot test drives Debian's Chromium (installed here when missing, as root).
 test: setup chromium

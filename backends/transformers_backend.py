@@ -117,6 +117,7 @@ class TransformersModel(_LocalModel):
         self.load_seconds = time.perf_counter() - started
         self.stats = {"prompt_tokens": 0, "new_tokens": 0, "seconds": 0.0}
         self._prefixes: dict[tuple[int, ...], tuple[Any, Any]] = {}
+        self._head_bf16 = None
         log.info("loaded %s on %s in %.1fs", self.id, self.device, self.load_seconds)
 
     scores_likelihood = True
@@ -130,27 +131,51 @@ class TransformersModel(_LocalModel):
         import torch
 
         key = tuple(ids)
+        if key not in self._prefixes:
+            best = max((p for p in self._prefixes if len(p) < len(key) and key[: len(p)] == p), key=len, default=None)
+            newline = self._newline_id()
+            have = len(best) if best else 0
+            cuts = [i + 1 for i, t in enumerate(ids[:-1]) if t == newline and i + 1 > have + 8]
+            # Prompts that share a document differ after one of its lines: cache the state after
+            # the first new line (a shared header) and after the last (the document), then the rest.
+            for cut in sorted({cuts[0], cuts[-1]}) if cuts else ():
+                self._prefill_state(ids[:cut])
+                best = tuple(ids[:cut])
+            cache = copy.deepcopy(self._prefixes[best][0]) if best is not None else None
+            self._run_prefix(ids, cache, len(best) if best is not None else 0)
+        cache, hidden = self._prefixes[key]
+        return cache, self._last_logprobs(hidden)
+
+    def _prefill_state(self, ids: list[int]) -> None:
+        """Cache the state after `ids` (no output layer: only a later question's last token needs it)."""
+        import copy
+
+        key = tuple(ids)
         if key in self._prefixes:
-            return self._prefixes[key]
+            return
         best = max((p for p in self._prefixes if len(p) < len(key) and key[: len(p)] == p), key=len, default=None)
-        newline = self._newline_id()
-        cut = max((i for i, t in enumerate(ids[:-1]) if t == newline), default=None)
-        if cut is not None and cut + 1 > (len(best) if best else 0) + 8:
-            # Prompts that share a document differ after its last line: cache up to that line first.
-            self._prefill(ids[: cut + 1])
-            return self._prefill(ids)
-        cache = copy.deepcopy(self._prefixes[best][0]) if best is not None else None
-        start = len(best) if best is not None else 0
+        self._run_prefix(ids, copy.deepcopy(self._prefixes[best][0]) if best is not None else None, len(best) if best is not None else 0)
+
+    def _run_prefix(self, ids: list[int], cache, start: int) -> None:
+        import torch
+
         with torch.inference_mode():
-            out = self.model(
-                torch.tensor([ids[start:]], device=self.device), past_key_values=cache, use_cache=True, logits_to_keep=1
-            )
+            out = self.model.model(torch.tensor([ids[start:]], device=self.device), past_key_values=cache, use_cache=True)
         self.stats["prompt_tokens"] += len(ids) - start
-        entry = (out.past_key_values, torch.log_softmax(out.logits[0, -1].float(), dim=-1))
         if len(self._prefixes) >= self.PREFIXES_KEPT:
             self._prefixes.pop(next(iter(self._prefixes)))
-        self._prefixes[key] = entry
-        return entry
+        self._prefixes[tuple(ids)] = (out.past_key_values, out.last_hidden_state[0, -1])
+
+    def _last_logprobs(self, hidden):
+        """Next-token log-probs from one hidden state. The output layer is 262k x 640: reading it
+        in bfloat16 halves the memory traffic that one position's logits cost on a CPU."""
+        import torch
+
+        if self._head_bf16 is None:
+            self._head_bf16 = self.model.lm_head.weight.detach().to(torch.bfloat16)
+        with torch.inference_mode():
+            logits = (hidden.to(torch.bfloat16) @ self._head_bf16.T).float()
+        return torch.log_softmax(logits, dim=-1)
 
     def _newline_id(self) -> int | None:
         ids = self.tokenizer("\n", add_special_tokens=False).input_ids

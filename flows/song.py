@@ -30,7 +30,7 @@ from schemas.timing import TimingReport
 from songflow.config import MODEL_STAGES, ModelConfig, PipelineConfig, from_env
 from songflow.errors import InputError
 from songflow.fsutil import write_text_atomic
-from songflow import progress
+from songflow import progress as display
 from songflow.lyrics import read_lyrics
 from songflow.report import contact_sheet, html_report, timeline_image
 from songflow.store import SongOutputs
@@ -296,7 +296,7 @@ def make_video(
     models = ", ".join(f"{stage} {cfg.model_for(stage).id}" for stage in MODEL_STAGES)
     logger.info("writing to %s with models: %s%s", out.root, models, f"; from stage {from_stage}" if from_stage else "")
 
-    show = progress.current()
+    show = display.current()
     show.start("analyze")
     if from_disk("analyze"):
         analysis = out.load("analysis", SongAnalysis)

@@ -250,8 +250,7 @@ def choose_verdict(shot: Shot, evidence: Evidence, model: TextModel, cfg: QAConf
         "qa_keyframes.choose",
         shot_number=shot.index + 1,
         prompt=shot.prompt,
-        composition=shot.composition,
-        evidence=_evidence_text(evidence),
+        checks=", ".join(f"{c.name.replace('_', ' ')} {'pass' if c.passed else 'FAIL'}" for c in evidence.checks),
     )
     ask = Chooser(model, doc, seed=model_cfg.seed)
     failed = [CHECK_ISSUES.get(c.name, c.name) for c in evidence.checks if not c.passed]
