@@ -118,6 +118,7 @@ class TransformersModel(_LocalModel):
         self.stats = {"prompt_tokens": 0, "new_tokens": 0, "seconds": 0.0}
         self._prefixes: dict[tuple[int, ...], tuple[Any, Any]] = {}
         self._head_bf16 = None
+        self._line_ends: frozenset[int] | None = None
         log.info("loaded %s on %s in %.1fs", self.id, self.device, self.load_seconds)
 
     scores_likelihood = True
@@ -133,9 +134,9 @@ class TransformersModel(_LocalModel):
         key = tuple(ids)
         if key not in self._prefixes:
             best = max((p for p in self._prefixes if len(p) < len(key) and key[: len(p)] == p), key=len, default=None)
-            newline = self._newline_id()
+            newline = self._newline_ids()
             have = len(best) if best else 0
-            cuts = [i + 1 for i, t in enumerate(ids[:-1]) if t == newline and i + 1 > have + 8]
+            cuts = [i + 1 for i, t in enumerate(ids[:-1]) if t in newline and i + 1 > have + 8]
             # Prompts that share a document differ after one of its lines: cache the state after
             # the first new line (a shared header) and after the last (the document), then the rest.
             for cut in sorted({cuts[0], cuts[-1]}) if cuts else ():
@@ -177,9 +178,11 @@ class TransformersModel(_LocalModel):
             logits = (hidden.to(torch.bfloat16) @ self._head_bf16.T).float()
         return torch.log_softmax(logits, dim=-1)
 
-    def _newline_id(self) -> int | None:
-        ids = self.tokenizer("\n", add_special_tokens=False).input_ids
-        return ids[0] if len(ids) == 1 else None
+    def _newline_ids(self) -> frozenset[int]:
+        """Tokens that end a line ("\n", "\n\n", ...): where a document's lines end."""
+        if self._line_ends is None:
+            self._line_ends = frozenset(i for t, i in self.tokenizer.get_vocab().items() if t.endswith("\n"))
+        return self._line_ends
 
     def score_options(self, prompt: str, options: Sequence[str], *, seed: int = 0) -> list[float]:
         """Log-probability of each option after `prompt` (a plain completion, no chat turns: a base

@@ -30,12 +30,12 @@ def stage_seconds(flow_run_id) -> dict[str, float]:
 
     async def read():
         async with get_client() as client:
-            return await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+            return await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=1000)
 
     totals: dict[str, float] = defaultdict(float)
     for run in asyncio.run(read()):
-        if run.start_time and run.end_time:
-            totals[run.name.split("-shot-")[0].rsplit("-", 1)[0]] += (run.end_time - run.start_time).total_seconds()
+        name = run.name.split("-shot-")[0] if "-shot-" in run.name else run.name.rsplit("-", 1)[0]
+        totals[name] += run.total_run_time.total_seconds()
     return dict(totals)
 
 

@@ -28,6 +28,15 @@ class Counting:
         self.id, self.supports_schema = inner.id, inner.supports_schema
         self.supports_images, self.supports_audio = inner.supports_images, inner.supports_audio
 
+    def __getattr__(self, name):  # wording, likelihood scoring, stats: the wrapped model's
+        return getattr(self.inner, name)
+
+    def score_options(self, prompt, options, **kwargs):
+        self.calls["choice"] += 1
+        if self.fail_shots and "shot list" in prompt:
+            raise RuntimeError("injected stage-3 failure")
+        return self.inner.score_options(prompt, options, **kwargs)
+
     def generate(self, messages, **kwargs):
         title = (kwargs.get("schema") or {}).get("title", "?")
         self.calls[title] += 1

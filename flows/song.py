@@ -15,6 +15,7 @@ from typing import Literal
 import httpx
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_progress_artifact, create_table_artifact, update_progress_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 import backends
@@ -261,7 +262,8 @@ def _exists(paths: list[Path]) -> bool:
     return all(Path(p).is_file() for p in paths)
 
 
-@flow(name="songflow", flow_run_name=_run_name, log_prints=True)
+# One worker thread draws keyframes while the flow's own thread runs QA on those already drawn.
+@flow(name="songflow", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
 def make_video(
     audio: Path,
     lyrics: Path | None = None,
@@ -338,32 +340,40 @@ def make_video(
         keyframes = [out.root / keyframe_name(s.index, 0) for s in shots.shots]
         if not _exists(keyframes):
             raise InputError(f"keyframes missing in {out.root / 'keyframes'}: rerun with --from render")
+        keyframe = keyframes.__getitem__
+        show.finish("render", f"{n} keyframes, from {out.root / 'keyframes'}")
     else:
-        progress = create_progress_artifact(0.0, key=_artifact_key(out, "render-progress"), description="Rendering keyframes")
-        keyframes = []
-        for i, shot in enumerate(shots.shots):
-            path = render_task.with_options(**fresh("render"))(shot, plan.style, cfg, out)
+        # Keyframes are drawn in worker threads while QA judges the ones already drawn: the
+        # renderer (numpy) and the model (torch) share the cores instead of taking turns.
+        render_progress = create_progress_artifact(0.0, key=_artifact_key(out, "render-progress"), description="Rendering keyframes")
+        futures = [render_task.with_options(**fresh("render")).submit(shot, plan.style, cfg, out) for shot in shots.shots]
+        for future in futures:
+            future.wrapped_future.add_done_callback(lambda _: show.advance("render"))
+
+        def keyframe(i: int) -> Path:
+            path = futures[i].result()
             if not path.is_file():  # cached result, file deleted since: draw it again
-                path = render_task.with_options(refresh_cache=True)(shot, plan.style, cfg, out)
-            keyframes.append(path)
-            update_progress_artifact(progress, 100.0 * (i + 1) / n)
-            show.advance("render")
-    show.finish("render", f"{n} keyframes")
-    show.start("qa", total=n)
+                path = render_task.with_options(refresh_cache=True)(shots.shots[i], plan.style, cfg, out)
+            update_progress_artifact(render_progress, 100.0 * (i + 1) / n)
+            if i == n - 1:
+                show.finish("render", f"{n} keyframes")
+            return path
 
     if from_disk("qa"):
         report = out.load("qa", QAReport)
     else:
+        show.start("qa", total=n)
         progress = create_progress_artifact(0.0, key=_artifact_key(out, "qa-progress"), description="QA of keyframes")
         results: list[ShotQA] = []
         previous: Path | None = None
         qa_notes: list[tuple[str, str]] = []
-        for i, (shot, keyframe) in enumerate(zip(shots.shots, keyframes)):
+        for i, shot in enumerate(shots.shots):
+            image = keyframe(i)
             with record_thinking() as notes:
-                result = qa_task.with_options(**fresh("qa"))(shot, keyframe, previous, plan.style, cfg, out)
+                result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out)
             qa_notes += notes
             if not _exists([out.root / a.image for a in result.attempts]):
-                result = qa_task.with_options(refresh_cache=True)(shot, keyframe, previous, plan.style, cfg, out)
+                result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out)
             results.append(result)
             previous = out.root / result.attempts[result.chosen_attempt].image
             update_progress_artifact(progress, 100.0 * (i + 1) / n)
@@ -373,6 +383,8 @@ def make_video(
         _save_thinking(out, "qa", qa_notes)
         out.save("qa", report)
     _publish_qa(out, report)
+    if from_disk("qa"):
+        show.start("qa")
     tries = sum(len(e.attempts) for e in report.shots)
     show.finish("qa", f"{sum(e.passed for e in report.shots)}/{n} keyframes accepted, {tries / n:.2f} attempts per shot")
     show.start("assemble")

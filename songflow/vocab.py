@@ -38,7 +38,7 @@ MEDIA = (
 )
 LIGHTS = (
     "golden hour sunlight", "soft morning light", "harsh noon sun", "blue hour twilight",
-    "neon glow", "moonlight", "streetlight glow", "candlelight", "overcast daylight",
+    "neon glow", "pale moonlight", "streetlight glow", "warm candlelight", "overcast daylight",
     "hazy backlight", "flickering firelight", "flashing strobe light",
 )
 TIMES = ("at dawn", "in the morning", "at noon", "in the afternoon", "at sunset", "at dusk", "at night", "at midnight")

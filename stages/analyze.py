@@ -7,6 +7,8 @@ import math
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from backends.base import TextModel
 from backends.structured import generate_structured
 from schemas.analysis import HeardPart, HeardWindow, Hearing, LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
@@ -99,6 +101,35 @@ def _lay_along(lines: tuple[str, ...], regions: list[tuple[float, float]]) -> li
             out.append(LyricLine(start=round(t, 3), end=round(end, 3), text=text[:300], timing="estimated"))
             t = end
     return out
+
+
+# A line this much inside a section boundary (from both its ends) is cut by it.
+LINE_EDGE = 0.07
+
+
+def clear_of_lines(
+    sections: list[tuple[float, float, float]], downbeats: list[float], lines: list[LyricLine], beats_per_bar: int
+) -> list[tuple[float, float, float]]:
+    """Section boundaries moved off sung lines: a boundary inside a line (a section found a bar
+    early or late) goes to the nearest downbeat within two bars that no line crosses; a scene
+    change never cuts a sung line. Boundaries with no such downbeat stay."""
+    def inside(t: float) -> bool:
+        return any(line.start + LINE_EDGE < t < line.end - LINE_EDGE for line in lines)
+
+    bounds = [a for a, _, _ in sections[1:]]
+    moved = []
+    for k, b in enumerate(bounds):
+        if inside(b):
+            bar = float(np.median(np.diff(downbeats))) if len(downbeats) > 1 else 2.0
+            low = moved[-1] if moved else 0.0
+            high = bounds[k + 1] if k + 1 < len(bounds) else sections[-1][1]
+            free = [d for d in downbeats if abs(d - b) <= 2 * bar + 1e-6 and low < d < high and not inside(d)]
+            if free:
+                log.info("section boundary %.2fs is inside a sung line: moved to the downbeat at %.2fs", b, min(free, key=lambda d: abs(d - b)))
+                b = min(free, key=lambda d: abs(d - b))
+        moved.append(b)
+    edges = [sections[0][0], *moved, sections[-1][1]]
+    return [(a, b, e) for (a, b), (_, _, e) in zip(zip(edges, edges[1:]), sections)]
 
 
 def listening_windows(features: MusicFeatures, cfg: AnalyzeConfig) -> list[tuple[float, float]]:
@@ -198,6 +229,7 @@ def analyze_song(
         heard = listen(y, cfg.sample_rate, features, model, cfg, model_cfg, title=title or Path(audio_path).stem)
         if not lines:  # no lyrics given: the words the model heard, placed on the voice in their window
             lines = heard_lyrics(heard, features)
+    spans = clear_of_lines(features.sections, features.downbeats, lines, cfg.beats_per_bar)
     sections = [
         Section(
             index=i,
@@ -207,7 +239,7 @@ def analyze_song(
             label=label,
             lyrics=[ln for ln in lines if a - LINE_SLACK <= ln.start < b - LINE_SLACK or (i == 0 and ln.start < a)],
         )
-        for i, ((a, b, e), label) in enumerate(zip(features.sections, features.labels, strict=True))
+        for i, ((a, b, e), label) in enumerate(zip(spans, features.labels, strict=True))
     ]
     title = title or Path(audio_path).stem.replace("_", " ").replace("-", " ").title()
     if model.writes_freely:

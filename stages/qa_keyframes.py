@@ -249,8 +249,8 @@ def choose_verdict(shot: Shot, evidence: Evidence, model: TextModel, cfg: QAConf
     doc = render_text(
         "qa_keyframes.choose",
         shot_number=shot.index + 1,
-        prompt=shot.prompt,
-        checks=", ".join(f"{c.name.replace('_', ' ')} {'pass' if c.passed else 'FAIL'}" for c in evidence.checks),
+        framing=shot.prompt.split(",")[0].lower(),
+        checks=", ".join(f"{c.name.replace('_', ' ')} FAIL" for c in evidence.checks if not c.passed) or "all pass",
     )
     ask = Chooser(model, doc, seed=model_cfg.seed)
     failed = [CHECK_ISSUES.get(c.name, c.name) for c in evidence.checks if not c.passed]

@@ -1,0 +1,81 @@
+"""Stage 4 re-renders only for a reason: checks the renderer can meet, and rejections that name why."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from backends.renderers import ProceduralRenderer
+from schemas import Shot
+from schemas.qa import Check, Evidence, KeyframeVerdict, SeenVerdict
+from schemas.scenes import ACCENTS, COLOURS, HIGHLIGHTS, MIDTONES, SHADOWS
+from songflow.config import QAConfig
+from stages.qa_keyframes import measure_keyframe, rejection_reasons
+from stages.render_keyframes import render_keyframe
+
+PROMPTS = [
+    "Wide shot of the streetlights on the bay at night, neon glow",
+    "Close-up of the radio in the city at dusk, candlelight",
+    "Medium shot of a lone figure in a forest at dawn, soft morning light",
+    "Aerial shot of the train on a desert road at noon, harsh noon sun",
+    "Low-angle shot of a white horse in a wheat field, golden hour sunlight",
+]
+
+
+def test_procedural_renderer_meets_its_own_palette_on_first_attempts(tmp_path):
+    """Random scene palettes (one colour per tone, as stage 2 plans them), compositions and prompts:
+    the first render passes the palette check at least 90 % of the time."""
+    rng = random.Random(5)
+    renderer = ProceduralRenderer()
+    results = []
+    for i in range(30):
+        palette = [COLOURS[rng.choice(list(tone))] for tone in (SHADOWS, MIDTONES, HIGHLIGHTS, ACCENTS)]
+        shot = Shot(
+            index=i, scene_index=0, start=0, end=1, prompt=rng.choice(PROMPTS),
+            composition=rng.choice(["center", "left_third", "right_third", "low_horizon", "high_horizon", "close_up", "wide"]),
+            setting="the bay at night", subject="the streetlights", palette=palette, camera="hold", seed=rng.randrange(2**30),
+        )
+        evidence = measure_keyframe(render_keyframe(shot, renderer, tmp_path), shot, None)
+        results.append({c.name: c.passed for c in evidence.checks})
+    palette_ok = sum(r["palette_match"] for r in results) / len(results)
+    assert palette_ok >= 0.9, palette_ok
+    assert sum(all(r.values()) for r in results) / len(results) >= 0.8
+
+
+def test_palette_check_fails_a_picture_in_other_colours(tmp_path):
+    renderer = ProceduralRenderer()
+    shot = Shot(index=0, scene_index=0, start=0, end=1, prompt=PROMPTS[0], composition="center", setting="the bay", subject="the streetlights",
+                palette=["#0b1d3a", "#0047ab", "#87ceeb", "#30d5c8"], camera="hold", seed=1)
+    image = render_keyframe(shot, renderer, tmp_path)
+    warm = shot.model_copy(update={"palette": ["#4a0e0e", "#cc5500", "#fff44f", "#ff3ea5"]})
+    assert next(c for c in measure_keyframe(image, warm, None).checks if c.name == "palette_match").passed is False
+
+
+def _evidence(*failed: str) -> Evidence:
+    names = ["not_blank", "exposure_low", "exposure_high", "palette_match", "subject_placement"]
+    return Evidence(kind="image-statistics", checks=[Check(name=n, value=0, threshold=0, passed=n not in failed) for n in names])
+
+
+CFG = QAConfig()
+
+
+@pytest.mark.parametrize(
+    ("failed", "verdict", "sees", "reasons", "overruled"),
+    [
+        # A text-only judge rejecting a keyframe that passes every check, naming nothing: not followed.
+        ((), KeyframeVerdict(issues=[], passed=False, score=10), False, [], True),
+        ((), KeyframeVerdict(issues=[], passed=True, score=2), False, [], True),
+        # ... naming a concrete issue: followed, and the issue is the reason.
+        ((), KeyframeVerdict(issues=["the sky is cut off"], passed=False, score=3), False, ["judge: the sky is cut off"], False),
+        # A failed check is a reason whatever the judge says.
+        (("palette_match",), KeyframeVerdict(issues=[], passed=True, score=9), False, ["check:palette_match"], False),
+        # A judge that saw the picture is followed, and says so.
+        ((), SeenVerdict(issues=[], passed=False, score=2, box_2d=[0, 0, 10, 10]), True, ["judge: score 2"], False),
+        ((), KeyframeVerdict(issues=[], passed=True, score=8), False, [], False),
+    ],
+)
+def test_every_rejection_names_its_reason(failed, verdict, sees, reasons, overruled):
+    got, note = rejection_reasons(_evidence(*failed), verdict, CFG, sees=sees)
+    assert got == reasons
+    assert (note is not None) == overruled
