@@ -30,7 +30,7 @@ def stage_seconds(flow_run_id) -> dict[str, float]:
 
     async def read():
         async with get_client() as client:
-            return await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=1000)
+            return await client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])), limit=200)
 
     totals: dict[str, float] = defaultdict(float)
     for run in asyncio.run(read()):

@@ -41,8 +41,15 @@ LIGHTS = (
     "neon glow", "pale moonlight", "streetlight glow", "warm candlelight", "overcast daylight",
     "hazy backlight", "flickering firelight", "flashing strobe light",
 )
-TIMES = ("at dawn", "in the morning", "at noon", "in the afternoon", "at sunset", "at dusk", "at night", "at midnight")
-WEATHER = ("under a clear sky", "in light rain", "in heavy rain", "in thick fog", "in falling snow", "in the wind", "under storm clouds", "in summer haze")
+# Keyed by one word each: the model ranks the words, the phrase goes into the setting.
+TIMES = {
+    "dawn": "at dawn", "morning": "in the morning", "noon": "at noon", "afternoon": "in the afternoon",
+    "sunset": "at sunset", "dusk": "at dusk", "night": "at night", "midnight": "at midnight",
+}
+WEATHER = {
+    "clear": "under a clear sky", "drizzle": "in light rain", "downpour": "in heavy rain", "fog": "in thick fog",
+    "snow": "in falling snow", "wind": "in the wind", "storm": "under storm clouds", "haze": "in summer haze",
+}
 
 # Stage 3: each shot.
 SHOT_SIZES = (

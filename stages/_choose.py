@@ -9,11 +9,14 @@ likely, not because it is a common phrase. Models without likelihoods pick one o
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 
 from backends.base import TextModel
 
 log = logging.getLogger(__name__)
+
+ARTICLE = re.compile(r"^(the|an|a) ")
 
 
 class Chooser:
@@ -50,6 +53,15 @@ class Chooser:
     def pick(self, question: str, options: Sequence[str], *, exclude: Sequence[str] = ()) -> str:
         """The best of `options` (less `exclude`)."""
         return self.ranked(question, options, exclude=exclude)[0]
+
+    def pick_phrase(self, question: str, phrases: Mapping[str, str] | Sequence[str], *, exclude: Sequence[str] = ()) -> str:
+        """The best phrase, scored by a short key: a mapping's keys, or each phrase without its
+        article ("the bay" is scored as "bay"). Keys that start differently are told apart by
+        their first token, which is what makes a question cheap."""
+        if not isinstance(phrases, Mapping):
+            phrases = {ARTICLE.sub("", p): p for p in phrases}
+        keys = [k for k, v in phrases.items() if v not in set(exclude)] or list(phrases)
+        return phrases[self.pick(question, keys)]
 
     def top(self, question: str, options: Sequence[str], k: int) -> list[str]:
         """The `k` best of `options`."""

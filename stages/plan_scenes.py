@@ -96,12 +96,9 @@ def plan_scenes(
 
 # Camera moves in words, for a model that chooses.
 CAMERA_WORDS: dict[str, CameraMotion] = {
-    "a still camera": "hold", "a slow push in": "push", "a pan to the left": "pan_left", "a pan to the right": "pan_right",
-    "a zoom in": "zoom_in", "a zoom out": "zoom_out", "a tilt up": "tilt_up", "a tilt down": "tilt_down",
+    "still": "hold", "push": "push", "leftward": "pan_left", "rightward": "pan_right",
+    "closer": "zoom_in", "wider": "zoom_out", "upward": "tilt_up", "downward": "tilt_down",
 }
-
-CAMERA_NAMES = {v: k for k, v in CAMERA_WORDS.items()}
-
 
 def _tier(own: list[str], fallback: list[str], previous: str | None) -> list[str]:
     """`own` options when any is left after dropping `previous`, else the fallback ones."""
@@ -135,7 +132,7 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
     style = StyleBible(
         medium=ask.pick("Visual style:", MEDIA),
         lighting=ask.pick("Lighting:", LIGHTS),
-        recurring_motif=ask.pick("Recurring motif:", song_things or list(SUBJECTS_GENERIC)),
+        recurring_motif=ask.pick_phrase("Recurring motif:", song_things or list(SUBJECTS_GENERIC)),
     )
     scenes: list[Scene] = []
     previous_place, previous_subject, previous_palette, previous = None, None, None, None
@@ -150,13 +147,13 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
         )
         # The section's own nouns when it has any; else the song's, then stock ones.
         places = _phrases([n for n in here if noun_kind(n) == "place"])
-        place = scene_ask.pick("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place))
-        when = scene_ask.pick("Time of day:", TIMES)
-        weather = scene_ask.pick("Weather:", WEATHER)
+        place = scene_ask.pick_phrase("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place))
+        when = scene_ask.pick_phrase("Time of day:", TIMES)
+        weather = scene_ask.pick_phrase("Weather:", WEATHER)
         things = _phrases([n for n in here if noun_kind(n) != "place"])
-        subject = scene_ask.pick("Main subject:", _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject))
+        subject = scene_ask.pick_phrase("Main subject:", _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject))
         light = scene_ask.pick("Light:", LIGHTS, exclude=[previous.light] if previous else [])
-        camera = CAMERA_WORDS[scene_ask.pick("Camera:", list(CAMERA_WORDS), exclude=[CAMERA_NAMES[previous.camera]] if previous else [])]
+        camera = scene_ask.pick_phrase("Camera move:", CAMERA_WORDS, exclude=[previous.camera] if previous else [])
         before = previous_palette
         palette = PaletteDraft(  # no tone as in the scene before: a new section looks new
             shadow=scene_ask.pick("Shadow colour:", list(SHADOWS), exclude=[before.shadow] if before else []),

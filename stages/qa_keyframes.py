@@ -240,7 +240,8 @@ CHECK_ISSUES = {
     "not_duplicate": "it looks like the shot before",
     "subject_box_placement": "the subject is off its planned place",
 }
-SCORES = [str(n) for n in range(11)]
+# Scores as words: each starts with its own token (digits are split, "10" starts like "1").
+SCORES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
 
 def choose_verdict(shot: Shot, evidence: Evidence, model: TextModel, cfg: QAConfig, model_cfg: ModelConfig) -> KeyframeVerdict:
@@ -257,6 +258,6 @@ def choose_verdict(shot: Shot, evidence: Evidence, model: TextModel, cfg: QAConf
     # The score stays on the measurements' side of the pass mark: the model places the keyframe
     # within that band, it cannot pass what failed a check or fail what passed them all.
     band = SCORES[cfg.pass_score :] if not failed else SCORES[: cfg.pass_score]
-    score = int(ask.pick("Score out of 10:", band))
+    score = SCORES.index(ask.pick("Score out of ten:", band))
     issues = [ask.pick("Main problem:", failed)] if failed else []
     return KeyframeVerdict(issues=issues, passed=not failed and score >= cfg.pass_score, score=score)
