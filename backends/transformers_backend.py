@@ -6,6 +6,7 @@ import logging
 import os
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -107,8 +108,11 @@ class TransformersModel(_LocalModel):
         self.device, dtype = _device_and_dtype(device)
         started = time.perf_counter()
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(source)
-            self.model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(self.device).eval()
+            # The tokenizer (a 262k-entry vocabulary) and the weights load side by side.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                tokenizer = pool.submit(AutoTokenizer.from_pretrained, source)
+                self.model = AutoModelForCausalLM.from_pretrained(source, dtype=dtype).to(self.device).eval()
+                self.tokenizer = tokenizer.result()
         except OSError as exc:
             raise InputError(f"cannot load model {self.id!r}: {str(exc).splitlines()[0]}") from exc
         if not self.tokenizer.chat_template:

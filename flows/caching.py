@@ -29,6 +29,7 @@ STAGE_VERSIONS = {
     "render": 2,
     "qa": 2,
     "assemble": 3,
+    "report": 1,
 }
 
 

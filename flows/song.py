@@ -177,6 +177,15 @@ def timing_task(analysis: SongAnalysis, shots: ShotList, video: Path, cfg: Pipel
     return timing_report(analysis, shots, video, cfg.assemble, cfg.shots, cfg.timing)
 
 
+@task(name="report", cache_key_fn=stage_key("report"), persist_result=True)
+def report_task(analysis: SongAnalysis, shots: ShotList, report: QAReport, timing: TimingReport, video: Path, cfg: PipelineConfig, out: SongOutputs) -> tuple[Path, Path]:
+    """storyboard.png and report.html; drawn again only when what they show changed."""
+    timeline = timeline_image(analysis, shots, timing)  # drawn once, for both pictures
+    sheet = contact_sheet(analysis, shots, report, timing, out.root, out.root / "storyboard.png", timeline_png=timeline)
+    page = html_report(analysis, shots, report, timing, out.root, out.root / "report.html", video_name=video.name, timeline_png=timeline)
+    return sheet, page
+
+
 def _run_name() -> str:
     from prefect.runtime import flow_run
 
@@ -399,9 +408,9 @@ def make_video(
     show.finish("timing", f"{'PASS' if timing.passed else 'FAIL'}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, {timing.summary.cuts_inside_lines} cuts inside sung lines")
     out.save("timing", timing)
     _publish_timing(out, timing)
-    timeline = timeline_image(analysis, shots, timing)  # drawn once, for both pictures
-    sheet = contact_sheet(analysis, shots, report, timing, out.root, out.root / "storyboard.png", timeline_png=timeline)
-    page = html_report(analysis, shots, report, timing, out.root, out.root / "report.html", video_name=video.name, timeline_png=timeline)
+    sheet, page = report_task(analysis, shots, report, timing, video, cfg, out)
+    if not (sheet.is_file() and page.is_file()):
+        sheet, page = report_task.with_options(refresh_cache=True)(analysis, shots, report, timing, video, cfg, out)
     create_link_artifact(key=_artifact_key(out, "video"), link=video.resolve().as_uri(), link_text=f"{name}: video.mp4")
     create_link_artifact(key=_artifact_key(out, "report"), link=page.resolve().as_uri(), link_text=f"{name}: report.html")
     create_link_artifact(key=_artifact_key(out, "storyboard"), link=sheet.resolve().as_uri(), link_text=f"{name}: storyboard.png")

@@ -160,3 +160,18 @@ def test_timing_report_passes_and_the_pictures_are_written(e2e):
     assert len(report.captions) == len(out.load("analysis", SongAnalysis).lyrics)
     for name in ("report.html", "storyboard.png", "video.srt", "video.vtt"):
         assert (out.root / name).stat().st_size > 0, name
+
+
+def test_words_pass_the_checker_and_qa_rerenders_only_for_a_reason(e2e):
+    from songflow.wordcheck import check_words
+
+    out = e2e["out"]
+    analysis, plan, shots = out.load("analysis", SongAnalysis), out.load("scenes", ScenePlan), out.load("shots", ShotList)
+    report = check_words(analysis, plan, shots)
+    assert report.passed, report.failures
+    qa = out.load("qa", QAReport)
+    attempts = [a for entry in qa.shots for a in entry.attempts]
+    assert len(attempts) / len(qa.shots) <= 1.3
+    for a in attempts:
+        assert a.accepted == (not a.reasons)
+    assert sum(qa.rejections.values()) == sum(len(a.reasons) for a in attempts)

@@ -23,14 +23,14 @@ def llama_url(tmp_path_factory):
 
     gguf = resolve_gguf("embedded", cache_dir())[0]
     template = Path(backends.__file__).parent / "templates" / "gemma3.jinja"
-    with llama_server(gguf, template, tmp_path_factory.mktemp("llama") / "server.log", alias="gemma") as url:
+    with llama_server(gguf, template, tmp_path_factory.mktemp("llama") / "server.log", alias="gemma-3-270m") as url:
         yield url
 
 
 def test_openai_backend_against_llama_cpp(llama_url):
     from backends.openai_backend import OpenAIModel
 
-    model = backends.load_model(ModelConfig(id=f"openai:{llama_url}#gemma", temperature=0.7))
+    model = backends.load_model(ModelConfig(id=f"openai:{llama_url}#gemma-3-270m", temperature=0.7))
     assert isinstance(model, OpenAIModel) and not model.supports_images
     messages = [{"role": "system", "content": "You are an art director."}, {"role": "user", "content": "A style for a song about the sea."}]
     StyleBible.model_validate_json(model.generate(messages, schema=StyleBible.model_json_schema(), max_new_tokens=600, seed=1))
@@ -49,7 +49,7 @@ def test_whole_flow_through_the_llama_cpp_server(llama_url, short_song, tmp_path
     from flows.song import make_video
 
     wav, lrc, _ = short_song
-    model_id = f"openai:{llama_url}#gemma"
+    model_id = f"openai:{llama_url}#gemma-3-270m"
     with prefect_test_harness(server_startup_timeout=120):
         video = make_video(audio=wav, lyrics=lrc, title="Served Song", preset="fast", model=model_id, outputs=tmp_path)
     out = SongOutputs.for_song(tmp_path, "Served Song")
@@ -58,3 +58,9 @@ def test_whole_flow_through_the_llama_cpp_server(llama_url, short_song, tmp_path
     assert out.load("shots", ShotList).model == model_id
     assert out.load("qa", QAReport).evidence_kind == "image-statistics"
     assert TimingReport.model_validate_json(out.path("timing").read_text()).passed
+    # A server model named 270m chooses (one enum-constrained reply per question) and code writes.
+    from schemas import ScenePlan
+    from songflow.wordcheck import check_words
+
+    words = check_words(out.load("analysis", SongAnalysis), out.load("scenes", ScenePlan), out.load("shots", ShotList))
+    assert words.passed, words.failures
