@@ -18,14 +18,14 @@ MOODS = (
     "fierce anger", "carefree joy", "dark menace",
 )
 GENRES = (
-    "synth-pop", "indie rock", "folk ballad", "electronic dance", "ambient drone", "hip hop",
-    "soul", "country", "jazz", "punk rock", "dream pop", "piano ballad", "techno", "heavy metal",
+    "bright synth-pop", "indie rock", "folk ballad", "electronic dance", "ambient drone", "hip hop",
+    "classic soul", "country ballad", "smoky jazz", "punk rock", "dream pop", "piano ballad", "dark techno", "heavy metal",
 )
 THEMES = (
     "lost love", "young love", "summer nights", "running away", "city lights", "the open sea",
-    "coming home", "growing up", "letting go", "holding on", "dancing till dawn", "a long road",
-    "broken hearts", "new beginnings", "old memories", "freedom and escape", "loneliness",
-    "friendship", "faith and doubt", "the passing of time", "rebellion", "wild nature",
+    "coming home", "growing up", "letting go", "holding on tight", "dancing till dawn", "a long road",
+    "broken hearts", "new beginnings", "old memories", "freedom and escape", "being alone",
+    "old friendship", "faith and doubt", "the passing of time", "quiet rebellion", "wild nature",
 )
 # What one section feels like, for its note.
 FEELINGS = ("calm", "rising", "soaring", "driving", "tender", "fading", "brooding", "bright")
@@ -53,14 +53,14 @@ WEATHER = {
 
 # Stage 3: each shot.
 SHOT_SIZES = (
-    "extreme wide shot", "wide shot", "medium shot", "medium close-up", "close-up",
+    "extreme wide shot", "wide shot", "medium shot", "medium close-up", "close-up shot",
     "extreme close-up", "low-angle shot", "high-angle shot", "aerial shot",
 )
 LENSES = ("16mm wide-angle lens", "24mm lens", "35mm lens", "50mm lens", "85mm portrait lens", "135mm telephoto lens")
 # Where the subject sits, by shot size (schemas.shots.Composition).
 COMPOSITION_FOR = {
     "extreme wide shot": "wide", "wide shot": "low_horizon", "medium shot": "left_third",
-    "medium close-up": "right_third", "close-up": "close_up", "extreme close-up": "close_up",
+    "medium close-up": "right_third", "close-up shot": "close_up", "extreme close-up": "close_up",
     "low-angle shot": "high_horizon", "high-angle shot": "low_horizon", "aerial shot": "wide",
 }
 

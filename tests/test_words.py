@@ -119,3 +119,13 @@ def test_checker_accepts_a_composed_prompt_and_flags_missing_parts(songs):
     assert len(report.prompt_problems) == len(shots.shots)
     assert "no shot size" in report.prompt_problems[0].why and "words" in report.prompt_problems[0].why
     assert report.repeated_share > 0.5
+
+
+def test_every_vocabulary_phrase_reads_as_a_phrase():
+    """What a chooser can pick must itself pass the checker (a one-word theme would be a fragment)."""
+    from songflow import vocab
+
+    phrases = [*vocab.MOODS, *vocab.GENRES, *vocab.THEMES, *vocab.MEDIA, *vocab.LIGHTS, *vocab.TIMES.values(),
+               *vocab.WEATHER.values(), *vocab.SHOT_SIZES, *vocab.LENSES, *vocab.PLACES_GENERIC, *vocab.SUBJECTS_GENERIC]
+    bad = {p: phrase_problem(p, set(), set()) for p in phrases}
+    assert not {p: why for p, why in bad.items() if why}
