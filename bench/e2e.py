@@ -89,6 +89,7 @@ def main() -> None:
         wall = time.perf_counter() - started
         assert state.is_completed(), state.message
         stages = dict(clock.seconds)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # the run's own peak
         progress.use(progress.Progress())
         model = MODELS._models[DEFAULT_MODEL]
         started = time.perf_counter()
@@ -108,7 +109,6 @@ def main() -> None:
     attempts = sum(len(s.attempts) for s in qa.shots)
     stats = model.stats
     tokens = stats["prompt_tokens"] + stats["new_tokens"]
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     print(f"song: {spec.title}, {truth.duration:.1f} s, {len(shots.shots)} shots, {len(plan.scenes)} scenes")
     for name, seconds in stages.items():
         print(f"  {name:10s} {seconds:7.1f} s" + ("  (render runs in a worker thread alongside qa)" if name == "render" else ""))
