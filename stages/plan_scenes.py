@@ -10,7 +10,7 @@ import logging
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from schemas.analysis import SongAnalysis
+from schemas.analysis import Section, SongAnalysis
 from schemas.scenes import Scene, SceneDraft, ScenePlan, StyleBible, scene_draft_after
 from songflow.config import ModelConfig, PlanConfig
 from schemas.scenes import ACCENTS, HIGHLIGHTS, MIDTONES, SHADOWS, CameraMotion, PaletteDraft
@@ -78,20 +78,14 @@ def plan_scenes(
             attempts=model_cfg.attempts,
             seed=model_cfg.seed + 1 + section.index,
         )
-        scenes.append(
-            Scene(
-                index=section.index,
-                section_index=section.index,
-                start=section.start,
-                end=section.end,
-                setting=draft.setting,
-                subject=draft.subject,
-                camera=draft.camera,
-                palette=draft.palette.hex(),
-            )
-        )
+        scenes.append(_scene(section, setting=draft.setting, subject=draft.subject, camera=draft.camera, palette=draft.palette.hex()))
         previous = draft
     return ScenePlan(duration=analysis.duration, style=style, scenes=scenes, model=model.id)
+
+
+def _scene(section: Section, **fields) -> Scene:
+    """The scene of `section`: its timing, and what the model wrote or chose."""
+    return Scene(index=section.index, section_index=section.index, start=section.start, end=section.end, **fields)
 
 
 # Camera moves in words, for a model that chooses.
@@ -162,17 +156,7 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
             accent=scene_ask.pick("Accent colour:", list(ACCENTS), exclude=[before.accent] if before else []),
         )
         scenes.append(
-            Scene(
-                index=section.index,
-                section_index=section.index,
-                start=section.start,
-                end=section.end,
-                setting=f"{place} {when} {weather}",
-                subject=subject,
-                camera=camera,
-                light=light,
-                palette=palette.hex(),
-            )
+            _scene(section, setting=f"{place} {when} {weather}", subject=subject, camera=camera, light=light, palette=palette.hex())
         )
         previous_place, previous_subject, previous_palette, previous = place, subject, palette, scenes[-1]
         log.info("scene %d: %s in %s", section.index, subject, scenes[-1].setting)

@@ -126,6 +126,24 @@ def shot_seed(audio_sha256: str, index: int) -> int:
     return zlib.crc32(f"{audio_sha256}:{index}:0".encode()) & 0x7FFFFFFF
 
 
+def _shot(analysis: SongAnalysis, scene: Scene, span: ShotSpan, index: int, first: int, prompt: str, composition: str) -> Shot:
+    """Shot `index` (the scene's first is `first`): the scene's setting, subject and palette, the
+    camera move alternating with its counter-move, a seed from the audio."""
+    return Shot(
+        index=index,
+        scene_index=scene.index,
+        start=span.start,
+        end=span.end,
+        prompt=prompt,
+        composition=composition,
+        setting=scene.setting,
+        subject=scene.subject,
+        palette=scene.palette,
+        camera=shot_camera(scene.camera, index - first),
+        seed=shot_seed(analysis.audio_sha256, index),
+    )
+
+
 def write_shots(
     analysis: SongAnalysis,
     plan: ScenePlan,
@@ -167,22 +185,7 @@ def write_shots(
         )
         first = len(shots)
         for span, prompt in zip(mine, batch.shots):
-            index = len(shots)
-            shots.append(
-                Shot(
-                    index=index,
-                    scene_index=scene.index,
-                    start=span.start,
-                    end=span.end,
-                    prompt=prompt.prompt,
-                    composition=prompt.composition,
-                    setting=scene.setting,
-                    subject=scene.subject,
-                    palette=scene.palette,
-                    camera=shot_camera(scene.camera, index - first),
-                    seed=shot_seed(analysis.audio_sha256, index),
-                )
-            )
+            shots.append(_shot(analysis, scene, span, len(shots), first, prompt.prompt, prompt.composition))
     log.info("%d shots over %d scenes", len(shots), len(plan.scenes))
     return ShotList(duration=analysis.duration, shots=shots, model=model.id)
 
@@ -244,21 +247,7 @@ def choose_shots(analysis: SongAnalysis, plan: ScenePlan, spans: list[ShotSpan],
             over = [n for n in lyric_nouns(sung) if n not in subject_words and noun_kind(n) != "place"]
             focus = over[k % len(over)] if over else (extras[k % len(extras)] if extras and k else None)
             size = sizes[k % len(sizes)]
-            index = len(shots)
-            shots.append(
-                Shot(
-                    index=index,
-                    scene_index=scene.index,
-                    start=span.start,
-                    end=span.end,
-                    prompt=compose_prompt(size, scene.subject, with_article(focus) if focus else None, scene, lenses[k % len(lenses)], style.medium),
-                    composition=COMPOSITION_FOR[size],
-                    setting=scene.setting,
-                    subject=scene.subject,
-                    palette=scene.palette,
-                    camera=shot_camera(scene.camera, index - first),
-                    seed=shot_seed(analysis.audio_sha256, index),
-                )
-            )
+            prompt = compose_prompt(size, scene.subject, with_article(focus) if focus else None, scene, lenses[k % len(lenses)], style.medium)
+            shots.append(_shot(analysis, scene, span, len(shots), first, prompt, COMPOSITION_FOR[size]))
     log.info("%d shots over %d scenes", len(shots), len(plan.scenes))
     return ShotList(duration=analysis.duration, shots=shots, model=model.id)
