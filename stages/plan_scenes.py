@@ -94,10 +94,14 @@ CAMERA_WORDS: dict[str, CameraMotion] = {
     "closer": "zoom_in", "wider": "zoom_out", "upward": "tilt_up", "downward": "tilt_down",
 }
 
-def _tier(own: list[str], fallback: list[str], previous: str | None) -> list[str]:
-    """`own` options when any is left after dropping `previous`, else the fallback ones."""
+def _tier(own: list[str], fallback: list[str], previous: str | None, used: set[str]) -> list[str]:
+    """`own` options when any is left after dropping `previous`; else the fallback ones not used
+    yet (a song may return to its own images, but stock ones would only repeat)."""
     mine = [o for o in own if o != previous]
-    return mine or [o for o in dict.fromkeys(fallback) if o != previous]
+    if mine:
+        return mine
+    rest = [o for o in dict.fromkeys(fallback) if o != previous]
+    return [o for o in rest if o not in used] or rest
 
 
 def _phrases(nouns: list[str]) -> list[str]:
@@ -130,6 +134,7 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
     )
     scenes: list[Scene] = []
     previous_place, previous_subject, previous_palette, previous = None, None, None, None
+    used: set[str] = set()
     for section, role in zip(analysis.sections, roles):
         words = " / ".join(line.text for line in section.lyrics)
         here = lyric_nouns(words)
@@ -141,11 +146,11 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
         )
         # The section's own nouns when it has any; else the song's, then stock ones.
         places = _phrases([n for n in here if noun_kind(n) == "place"])
-        place = scene_ask.pick_phrase("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place))
+        place = scene_ask.pick_phrase("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place, used))
         when = scene_ask.pick_phrase("Time of day:", TIMES)
         weather = scene_ask.pick_phrase("Weather:", WEATHER)
         things = _phrases([n for n in here if noun_kind(n) != "place"])
-        subject = scene_ask.pick_phrase("Main subject:", _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject))
+        subject = scene_ask.pick_phrase("Main subject:", _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject, used))
         light = scene_ask.pick("Light:", LIGHTS, exclude=[previous.light] if previous else [])
         camera = scene_ask.pick_phrase("Camera move:", CAMERA_WORDS, exclude=[previous.camera] if previous else [])
         before = previous_palette
@@ -159,5 +164,6 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
             _scene(section, setting=f"{place} {when} {weather}", subject=subject, camera=camera, light=light, palette=palette.hex())
         )
         previous_place, previous_subject, previous_palette, previous = place, subject, palette, scenes[-1]
+        used |= {place, subject}
         log.info("scene %d: %s in %s", section.index, subject, scenes[-1].setting)
     return ScenePlan(duration=analysis.duration, style=style, scenes=scenes, model=model.id)
