@@ -37,27 +37,34 @@ class PlainProgress(Progress):
 
     def finish(self, stage: str, figure: str = "") -> None:
         seconds = time.perf_counter() - self.started.pop(stage, time.perf_counter())
-        print(f"songflow: {stage:<10} done in {seconds:5.1f}s" + (f"  {figure}" if figure else ""), file=self.stream, flush=True)
+        # Written to the stream, not print(): the flow logs prints (log_prints) and Prefect's log
+        # level is WARNING without -v.
+        self.stream.write(f"songflow: {stage:<10} done in {seconds:5.1f}s" + (f"  {figure}" if figure else "") + "\n")
+        self.stream.flush()
 
 
 class RichProgress(Progress):
     """rich's live display: a spinner per running stage, a bar with count and ETA for per-shot ones."""
 
-    def __init__(self) -> None:
+    def __init__(self, console=None) -> None:
         from rich.console import Console
+        from rich.table import Column
         from rich.progress import BarColumn, MofNCompleteColumn, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
         from rich.progress import Progress as Live
 
+        fixed = dict(no_wrap=True)
         self.live = Live(
             SpinnerColumn(finished_text="[green]✓"),
-            TextColumn("{task.description:<12}"),
-            BarColumn(bar_width=28),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[figure]}"),
-            console=Console(stderr=True),
+            TextColumn("{task.description:<9}", table_column=Column(width=9, **fixed)),
+            BarColumn(bar_width=24),
+            MofNCompleteColumn(table_column=Column(width=7, **fixed)),
+            TimeElapsedColumn(table_column=Column(width=7, **fixed)),
+            TextColumn("eta", table_column=Column(width=3, **fixed)),
+            TimeRemainingColumn(table_column=Column(width=7, **fixed)),
+            # The figure takes what is left of the line and ends in an ellipsis when longer.
+            TextColumn("{task.fields[figure]}", table_column=Column(ratio=1, overflow="ellipsis", **fixed)),
+            console=console or Console(stderr=True),
+            expand=True,
             transient=False,
         )
         self.tasks: dict[str, int] = {}
