@@ -24,7 +24,7 @@ from stages._prompts import prompt_digest
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {
     "analyze": 3,
-    "plan": 3,
+    "plan": 4,
     "shots": 3,
     "render": 2,
     "qa": 2,

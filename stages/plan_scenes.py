@@ -111,7 +111,7 @@ def _phrases(nouns: list[str]) -> list[str]:
 def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConfig) -> ScenePlan:
     """A model that chooses: the look from vocabularies; per scene a place and a subject from the
     section's own lyrics first (then the song's, then stock ones), the time, weather, light, camera
-    move and colours. The place never repeats the scene before's; code writes the phrases."""
+    move and colours. None of place, time, weather, light, camera or colours repeats the scene before; code writes the phrases."""
     interp = analysis.interpretation
     roles = section_roles([(bool(s.lyrics), s.energy) for s in analysis.sections])
     doc = render_text(
@@ -135,6 +135,7 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
     scenes: list[Scene] = []
     previous_place, previous_subject, previous_palette, previous = None, None, None, None
     used: set[str] = set()
+    conditions: tuple[str, str] | None = None
     for section, role in zip(analysis.sections, roles):
         words = " / ".join(line.text for line in section.lyrics)
         here = lyric_nouns(words)
@@ -147,8 +148,8 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
         # The section's own nouns when it has any; else the song's, then stock ones.
         places = _phrases([n for n in here if noun_kind(n) == "place"])
         place = scene_ask.pick_phrase("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place, used))
-        when = scene_ask.pick_phrase("Time of day:", TIMES)
-        weather = scene_ask.pick_phrase("Weather:", WEATHER)
+        when = scene_ask.pick_phrase("Time of day:", TIMES, exclude=[conditions[0]] if conditions else [])
+        weather = scene_ask.pick_phrase("Weather:", WEATHER, exclude=[conditions[1]] if conditions else [])
         things = _phrases([n for n in here if noun_kind(n) != "place"])
         subject = scene_ask.pick_phrase("Main subject:", _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject, used))
         light = scene_ask.pick("Light:", LIGHTS, exclude=[previous.light] if previous else [])
@@ -165,5 +166,6 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
         )
         previous_place, previous_subject, previous_palette, previous = place, subject, palette, scenes[-1]
         used |= {place, subject}
+        conditions = (when, weather)
         log.info("scene %d: %s in %s", section.index, subject, scenes[-1].setting)
     return ScenePlan(duration=analysis.duration, style=style, scenes=scenes, model=model.id)
