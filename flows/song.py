@@ -315,6 +315,11 @@ def make_video(
         with record_thinking() as notes:
             analysis = analyze_task.with_options(**fresh("analyze"))(Path(audio), Path(lyrics) if lyrics else None, name, cfg)
         _save_thinking(out, "analyze", notes)
+        here = str(Path(audio).resolve())
+        if analysis.audio_path != here:
+            # A stage-1 result is keyed by the song's content: one cached for the same song at
+            # another path (since moved or deleted) is this song, at this path.
+            analysis = analysis.model_copy(update={"audio_path": here})
         out.save("analysis", analysis)
     _publish_analysis(out, analysis)
     labels = "".join(s.label for s in analysis.sections)
