@@ -131,34 +131,30 @@ class TransformersModel(_LocalModel):
     def _prefill(self, ids: list[int]):
         """KV cache and next-token log-probs after `ids`, reusing the longest cached prefix of them
         (the song or scene context is shared by every field asked about it)."""
-        import copy
-
-        import torch
-
         key = tuple(ids)
         if key not in self._prefixes:
-            best = max((p for p in self._prefixes if len(p) < len(key) and key[: len(p)] == p), key=len, default=None)
-            newline = self._newline_ids()
-            have = len(best) if best else 0
-            cuts = [i + 1 for i, t in enumerate(ids[:-1]) if t in newline and i + 1 > have + 8]
+            have = len(self._longest_cached(key) or ())
+            cuts = [i + 1 for i, t in enumerate(ids[:-1]) if t in self._newline_ids() and i + 1 > have + 8]
             # Prompts that share a document differ after one of its lines: cache the state after
             # the first new line (a shared header) and after the last (the document), then the rest.
             for cut in sorted({cuts[0], cuts[-1]}) if cuts else ():
                 self._prefill_state(ids[:cut])
-                best = tuple(ids[:cut])
-            cache = copy.deepcopy(self._prefixes[best][0]) if best is not None else None
-            self._run_prefix(ids, cache, len(best) if best is not None else 0)
+            self._prefill_state(ids)
         cache, hidden = self._prefixes[key]
         return cache, self._last_logprobs(hidden)
 
+    def _longest_cached(self, key: tuple[int, ...]) -> tuple[int, ...] | None:
+        return max((p for p in self._prefixes if len(p) < len(key) and key[: len(p)] == p), key=len, default=None)
+
     def _prefill_state(self, ids: list[int]) -> None:
-        """Cache the state after `ids` (no output layer: only a later question's last token needs it)."""
+        """Cache the state after `ids`, continuing the longest cached prefix (no output layer: only
+        a question's last token needs it, and `_last_logprobs` computes that on demand)."""
         import copy
 
         key = tuple(ids)
         if key in self._prefixes:
             return
-        best = max((p for p in self._prefixes if len(p) < len(key) and key[: len(p)] == p), key=len, default=None)
+        best = self._longest_cached(key)
         self._run_prefix(ids, copy.deepcopy(self._prefixes[best][0]) if best is not None else None, len(best) if best is not None else 0)
 
     def _run_prefix(self, ids: list[int], cache, start: int) -> None:
