@@ -127,6 +127,10 @@ def check_capabilities(cfg: PipelineConfig) -> None:
         needs.append(("analyze", "stage 1 (analyze) is set to listen to the song (analyze.listen=always)", "audio", "hear audio"))
     if cfg.qa.look == "always":
         needs.append(("qa", "stage 4 (qa) is set to look at the keyframes (qa.look=always)", "images", "see images"))
+    if cfg.analyze.beats == "madmom":
+        from songflow.beats import import_madmom
+
+        import_madmom()  # one line naming the extra to install, before the run starts
     for stage, why, capability, verb in needs:
         model_id = cfg.model_for(stage).id
         caps = capabilities(model_id)

@@ -237,7 +237,15 @@ def _publish_timing(out: SongOutputs, t: TimingReport) -> None:
         {"measure": "max caption error", "value": f"{s.max_caption_error_frames:.2f} frames"},
         {"measure": "video / audio / song", "value": f"{s.video_duration:.3f} / {s.audio_duration:.3f} / {s.song_duration:.3f} s"},
     ]
-    verdict = "PASS" if t.passed else "FAIL: " + "; ".join(t.failures)
+    grid = t.beat_grid
+    if grid is not None:
+        rows.append({"measure": "beat grid", "value": f"{grid.tracker}, {grid.tempo:.1f} BPM"
+                     + (f", {grid.confidence:.0%} of beats on an onset" if grid.confidence is not None else "")})
+        if grid.check is not None:
+            rows.append({"measure": grid.check.method, "value": f"{grid.check.tempo:.1f} BPM ({'agrees' if grid.check.agrees else grid.check.relation})"})
+    verdict = t.verdict if t.passed else "FAIL: " + "; ".join(t.failures)
+    if grid is not None and grid.note:
+        verdict += f" ({grid.note})"
     create_table_artifact(key=_artifact_key(out, "timing"), table=rows, description=f"Timing report: {verdict}")
 
 
@@ -283,6 +291,7 @@ def make_video(
     from_stage: Stage | None = None,
     stage_models: dict[str, str] | None = None,
     listen: Literal["auto", "always", "never"] | None = None,
+    beats: Literal["librosa", "madmom"] | None = None,
     look: Literal["auto", "always", "never"] | None = None,
     thinking: bool | None = None,
 ) -> Path:
@@ -292,7 +301,7 @@ def make_video(
     `listen` / `look` say whether stage 1 hears the song and stage 4 sees the keyframes.
     """
     logger = get_run_logger()
-    cfg = from_env(preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, look=look, thinking=thinking)
+    cfg = from_env(preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, beats=beats, look=look, thinking=thinking)
     backends.check_capabilities(cfg)
     name = song_name(audio, title)
     out = SongOutputs.for_song(cfg.outputs, name)
@@ -410,7 +419,7 @@ def make_video(
     show.finish("assemble", f"{video.name}, {analysis.duration:.1f}s")
     show.start("timing")
     timing = timing_task(analysis, shots, video, cfg)
-    show.finish("timing", f"{'PASS' if timing.passed else 'FAIL'}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, {timing.summary.cuts_inside_lines} cuts inside sung lines")
+    show.finish("timing", f"{timing.verdict}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, {timing.summary.cuts_inside_lines} cuts inside sung lines")
     out.save("timing", timing)
     _publish_timing(out, timing)
     sheet, page = report_task(analysis, shots, report, timing, video, cfg, out)
@@ -423,10 +432,13 @@ def make_video(
         key=_artifact_key(out, "summary"),
         markdown=f"**{name}**: [{video.name}]({video.resolve().as_uri()}), [report]({page.resolve().as_uri()}), "
         f"[storyboard]({sheet.resolve().as_uri()}), {n} shots, {sum(e.passed for e in report.shots)}/{n} passed QA, "
-        f"timing {'PASS' if timing.passed else 'FAIL'}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, "
-        f"{timing.summary.cuts_inside_lines} cuts inside sung lines.",
+        f"timing {timing.verdict}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, "
+        f"{timing.summary.cuts_inside_lines} cuts inside sung lines."
+        + (f" {timing.beat_grid.note}." if timing.beat_grid and timing.beat_grid.note else ""),
     )
     check_timing(timing, out.path("timing"))
+    if timing.beat_grid is not None and timing.beat_grid.note:
+        logger.warning("%s", timing.beat_grid.note)
     logger.info("video: %s", video)
     return video
 

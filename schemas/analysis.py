@@ -40,6 +40,16 @@ class VocalRegion(Strict):
     end: float = Field(gt=0)
 
 
+class BeatCheck(Strict):
+    """The beat grid's tempo against an estimate made another way: when they disagree, the
+    metrical level (the beat, or half, double, 2/3 ... of it) is in doubt."""
+
+    method: str = Field(description="How the other estimate was made.")
+    tempo: float = Field(gt=0, description="The other estimate, BPM.")
+    relation: str = Field(description="Grid tempo : other estimate, as '1:1', '3:2', '2:1' ...; 'unrelated' when neither.")
+    agrees: bool
+
+
 class HeardWindow(Strict):
     """What an audio-capable model hears in one window of the song (stage 1's listening schema)."""
 
@@ -87,6 +97,9 @@ class SongAnalysis(Strict):
     tempo: float = Field(gt=0, description="Beats per minute.")
     beats: list[float] = Field(min_length=2, description="Beat times in seconds.")
     downbeats: list[float] = Field(min_length=1, description="Beat times that start a bar.")
+    beat_tracker: str = Field("librosa", description="The tracker that found the beats (analyze.beats).")
+    beat_confidence: float | None = Field(None, ge=0, le=1, description="Share of the beats that land on an onset stronger than the song's average.")
+    beat_check: BeatCheck | None = None
     sections: list[Section] = Field(min_length=1)
     energy: list[float] = Field(default_factory=list, description="Loudness 0..1 sampled at energy_rate Hz.")
     energy_rate: float = Field(10.0, gt=0, description="Samples per second of `energy`.")

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from schemas.analysis import BeatCheck
 from schemas.common import Strict
 
 
@@ -45,6 +46,19 @@ class TimingSummary(Strict):
     duration_error_frames: float = Field(description="Largest |stream duration - song duration| in frames.")
 
 
+class BeatEvidence(Strict):
+    """What the cut offsets are measured against, and how far that grid can be trusted: cut offsets
+    are measured against the detected beats, so they say nothing about a grid at the wrong
+    metrical level."""
+
+    tracker: str
+    tempo: float = Field(description="The grid's tempo, BPM.")
+    confidence: float | None = Field(None, description="Share of the grid's beats on an onset stronger than the song's average.")
+    check: BeatCheck | None = Field(None, description="The grid's tempo against an estimate made another way.")
+    confirmed: bool = Field(description="The other estimate agrees on the metrical level and the confidence is at least 0.5.")
+    note: str | None = Field(None, description="One line saying what is in doubt, when not confirmed.")
+
+
 class TimingReport(Strict):
     fps: int
     limits: dict[str, float]
@@ -52,7 +66,15 @@ class TimingReport(Strict):
     captions: list[CaptionTiming]
     summary: TimingSummary
     failures: list[str] = Field(default_factory=list, description="Hard rules broken; empty when the video passes.")
+    beat_grid: BeatEvidence | None = None
 
     @property
     def passed(self) -> bool:
         return not self.failures
+
+    @property
+    def verdict(self) -> str:
+        """'PASS', 'PASS, beat grid unconfirmed' (the cuts sit on a grid the music may not share) or 'FAIL'."""
+        if self.failures:
+            return "FAIL"
+        return "PASS" if self.beat_grid is None or self.beat_grid.confirmed else "PASS, beat grid unconfirmed"

@@ -28,6 +28,7 @@ def _model_settings(args: argparse.Namespace) -> dict:
         "model": args.model,
         "stage_models": _stage_models(getattr(args, "stage_model", None)) or None,
         "listen": getattr(args, "listen", None),
+        "beats": getattr(args, "beats", None),
         "look": getattr(args, "look", None),
         "thinking": getattr(args, "thinking", False) or None,
     }
@@ -99,7 +100,20 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
         show.close()
         progress.use(progress.Progress())
     print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s; report: {video.parent / 'report.html'}")
+    _say_beat_doubts(video.parent)
     return video
+
+
+def _say_beat_doubts(root: Path) -> None:
+    """One line when the timing report could not confirm the beat grid's metrical level."""
+    from schemas.timing import TimingReport
+
+    try:
+        timing = TimingReport.model_validate_json((root / "timing_report.json").read_text())
+    except (OSError, ValueError):
+        return
+    if timing.beat_grid is not None and timing.beat_grid.note:
+        print(f"songflow: {timing.beat_grid.note}")
 
 
 def cmd_run(args: argparse.Namespace) -> None:
@@ -194,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="model id for every stage: gguf:embedded (default), hf:<hub id or folder>, openai:<url>#<model>, ollama:<model>")
         p.add_argument("--stage-model", action="append", metavar="STAGE=ID", help="a model for one stage (analyze, plan, shots, qa); repeatable")
         p.add_argument("--listen", choices=["auto", "always", "never"], help="stage 1 hears the song with an audio model (default auto)")
+        p.add_argument("--beats", choices=["librosa", "madmom"], help="beat tracker (default librosa; madmom needs the songflow[madmom] extra, non-commercial licence)")
         p.add_argument("--look", choices=["auto", "always", "never"], help="stage 4 shows keyframes to a vision model (default auto)")
         p.add_argument("--thinking", action="store_true", help="let a thinking model (Gemma 4) think first; thoughts go to outputs/<song>/thinking/")
         p.add_argument("--preset", default="default", help="config preset: default or fast")

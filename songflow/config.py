@@ -40,6 +40,9 @@ class AnalyzeConfig(_Frozen):
     sample_rate: int = 22050
     hop_length: int = 512
     beats_per_bar: int = 4
+    # Beat tracker: librosa (default) or madmom (opt-in extra `songflow[madmom]`; its models are
+    # licensed for non-commercial use only).
+    beats: Literal["librosa", "madmom"] = "librosa"
     # Section boundaries closer than this many bars are merged.
     min_section_bars: int = Field(2, ge=1)
     max_sections: int = Field(8, ge=1, le=12)
@@ -174,10 +177,11 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     stage_models.update(overrides.pop("stage_models", None) or {})
     if stage_models:
         update["stage_models"] = {**cfg.stage_models, **stage_models}
-    for section, key in (("analyze", "listen"), ("qa", "look")):
+    for section, key in (("analyze", "listen"), ("analyze", "beats"), ("qa", "look")):
         value = overrides.pop(key, None)
         if value:
-            update[section] = getattr(cfg, section).model_copy(update={key: value})
+            base = update.get(section) or getattr(cfg, section)
+            update[section] = base.model_copy(update={key: value})
     outputs = overrides.pop("outputs", None) or os.environ.get("SONGFLOW_OUTPUTS")
     if outputs:
         update["outputs"] = Path(str(outputs))

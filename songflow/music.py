@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from songflow.beats import BeatGrid, TempoCheck, check_tempo, onset_share, track
+
 
 @dataclass(frozen=True)
 class MusicFeatures:
@@ -21,6 +23,11 @@ class MusicFeatures:
     energy: list[float] = field(default_factory=list)
     # (start, end) of stretches where a voice is likely.
     vocals: list[tuple[float, float]] = field(default_factory=list)
+    # Which tracker found the beats, the share of its beats on an onset, and its tempo against an
+    # estimate made another way (see songflow.beats).
+    tracker: str = "librosa"
+    beat_confidence: float = 1.0
+    tempo_check: TempoCheck | None = None
 
 
 ENERGY_RATE = 10  # Hz
@@ -32,6 +39,7 @@ def measure_music(
     *,
     hop_length: int = 512,
     beats_per_bar: int = 4,
+    tracker: str = "librosa",
     min_section_bars: int = 2,
     max_sections: int = 8,
     label_distance: float = 0.5,
@@ -40,8 +48,9 @@ def measure_music(
     import librosa
 
     duration = len(y) / sr
-    beats, beat_frames = track_beats(y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar)
-    tempo_bpm = float(60.0 / np.median(np.diff(beats)))
+    env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
+    grid, beats, beat_frames = track_beats(y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar, tracker=tracker, env=env)
+    tempo_bpm = grid_tempo(beats)
 
     S = np.abs(librosa.stft(y, hop_length=hop_length))
     chroma = librosa.feature.chroma_stft(S=S**2, sr=sr)
@@ -50,8 +59,10 @@ def measure_music(
     freqs = librosa.fft_frequencies(sr=sr)
     bass = S[freqs < 150].sum(axis=0)
 
-    downbeat_phase = _downbeat_phase(beat_frames, chroma, bass, beats_per_bar)
-    downbeat_idx = list(range(downbeat_phase, len(beats), beats_per_bar))
+    downbeat_idx = _downbeats_from_tracker(grid, beats, beats_per_bar)
+    if downbeat_idx is None:
+        downbeat_phase = _downbeat_phase(beat_frames, chroma, bass, beats_per_bar)
+        downbeat_idx = list(range(downbeat_phase, len(beats), beats_per_bar))
 
     # Beat-synchronous features for segmentation.
     sync = lambda m: librosa.util.sync(m, beat_frames, aggregate=np.mean)  # noqa: E731
@@ -83,38 +94,52 @@ def measure_music(
         labels=labels,
         energy=energy_curve(rms, sr, hop_length, duration),
         vocals=vocal_regions(y, sr, S=S, hop_length=hop_length),
+        tracker=grid.tracker,
+        beat_confidence=onset_share(beats, env, sr, hop_length),
+        tempo_check=check_tempo(beats, env, sr, hop_length),
     )
 
 
-def track_beats(y: np.ndarray, sr: int, *, hop_length: int = 512, beats_per_bar: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """Beat times (s) and their STFT frames, following tempo changes.
+def track_beats(
+    y: np.ndarray, sr: int, *, hop_length: int = 512, beats_per_bar: int = 4, tracker: str = "librosa", env: np.ndarray | None = None
+) -> tuple[BeatGrid, np.ndarray, np.ndarray]:
+    """The tracker's grid, its beats moved onto onsets (s), and their STFT frames.
 
-    librosa's dynamic-programming tracker is given a local tempo curve (autocorrelation tempogram,
-    folded to the song's octave and median-smoothed over 4 s) instead of one global tempo.
+    A grid with fewer than two bars falls back to a steady grid at the global tempo estimate.
     """
     import librosa
-    from scipy.ndimage import median_filter
 
     duration = len(y) / sr
-    onset_env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
-    overall = float(librosa.feature.tempo(onset_envelope=onset_env, sr=sr, hop_length=hop_length)[0])
-    local = librosa.feature.tempo(onset_envelope=onset_env, sr=sr, hop_length=hop_length, aggregate=None)
-    local = local * 2.0 ** -np.round(np.log2(local / overall))  # 161 in an 80 BPM song is 80.5
-    local = median_filter(local, size=max(1, int(4.0 * sr / hop_length)), mode="nearest")
-    steady = local.max() / local.min() < 1.05
-    bpm = overall if steady else local
-    _, beat_frames = librosa.beat.beat_track(onset_envelope=onset_env, sr=sr, hop_length=hop_length, bpm=bpm, trim=False)
-    beat_frames = np.unique(beat_frames)
-    beats = librosa.frames_to_time(beat_frames, sr=sr, hop_length=hop_length)
+    grid = track(tracker, y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar)
     # A "beat" in the last 50 ms is the tracker running into the end of the file, not a beat.
-    keep = beats < duration - 0.05
-    beat_frames, beats = beat_frames[keep], beats[keep]
+    beats = grid.beats[(grid.beats >= 0) & (grid.beats < duration - 0.05)]
     beats = _refine_beats(y, sr, beats)
     if len(beats) < 2 * beats_per_bar:
-        # Too few beats to speak of bars: fall back to a steady grid from the tempo estimate.
+        if env is None:
+            env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
+        overall = float(librosa.feature.tempo(onset_envelope=env, sr=sr, hop_length=hop_length)[0])
         beats = np.arange(0.0, duration, 60.0 / (overall or 120.0))
+        grid = BeatGrid(grid.tracker, beats)
     beat_frames = librosa.time_to_frames(beats, sr=sr, hop_length=hop_length)
-    return beats, beat_frames
+    return grid, beats, beat_frames
+
+
+def grid_tempo(beats: np.ndarray, span: int = 4) -> float:
+    """BPM of a beat grid: the median over `span`-beat stretches (one interval is quantised to the
+    onset frames, ±1 % at 170 BPM)."""
+    beats = np.asarray(beats, dtype=float)
+    span = min(span, len(beats) - 1)
+    return float(60.0 * span / np.median(beats[span:] - beats[:-span]))
+
+
+def _downbeats_from_tracker(grid: BeatGrid, beats: np.ndarray, per_bar: int) -> list[int] | None:
+    """Indexes into `beats` of the tracker's own downbeats (after refinement moved and possibly
+    merged beats), when it found bars; None when it did not."""
+    if grid.downbeats is None or len(grid.downbeats) == 0:
+        return None
+    found = grid.beats[grid.downbeats]
+    idx = sorted({int(np.argmin(np.abs(beats - t))) for t in found if np.min(np.abs(beats - t)) <= 0.1})
+    return idx or None
 
 
 def label_sections(feats: np.ndarray, beat_edges: list[int], *, threshold: float) -> list[str]:

@@ -298,9 +298,10 @@ def contact_sheet(
     if timing is None:
         draw.text((x, 66), "timing: not measured", font=stats, fill=DIM)
     else:
-        verdict = "timing PASS" if timing.passed else "timing FAIL"
+        verdict = f"timing {timing.verdict}"
         verdict_font = stats if timing.passed else bold(17)
-        draw.text((x, 66), verdict, font=verdict_font, fill="#78dc8c" if timing.passed else BAD)
+        confirmed = timing.beat_grid is None or timing.beat_grid.confirmed
+        draw.text((x, 66), verdict, font=verdict_font, fill=("#78dc8c" if confirmed else "#f0a070") if timing.passed else BAD)
         x += draw.textlength(verdict, font=verdict_font) + 16
         draw.text((x, 66), _timing_figures(timing), font=stats, fill=FG)
         for i, failure in enumerate(failures):
@@ -395,7 +396,7 @@ def html_report(
     if timing is None:
         timing_badge = '<span class="badge dim">timing not measured</span>'
     else:
-        timing_badge = f'<span class="badge {"pass" if timing.passed else "fail"}">timing {"PASS" if timing.passed else "FAIL"}</span>'
+        timing_badge = f'<span class="badge {_badge_class(timing)}">timing {html.escape(timing.verdict)}</span>'
     qa_badge = f'<span class="badge {"pass" if n_pass == len(report.shots) else "warn"}">QA passed {n_pass}/{len(report.shots)}</span>'
 
     sections_rows = "".join(
@@ -487,6 +488,12 @@ def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path) ->
 </article>"""
 
 
+def _badge_class(timing: TimingReport) -> str:
+    if not timing.passed:
+        return "fail"
+    return "pass" if timing.beat_grid is None or timing.beat_grid.confirmed else "warn"
+
+
 def _timing_html(timing: TimingReport | None) -> str:
     if timing is None:
         return '<p class="dim">No timing report: the finished video was not measured.</p>'
@@ -504,9 +511,10 @@ def _timing_html(timing: TimingReport | None) -> str:
     max_off = lim.get("max_cut_offset_seconds")
     max_cap = lim.get("max_caption_error_frames")
     max_dur = lim.get("max_duration_error_frames")
-    verdict = "PASS" if timing.passed else "FAIL"
+    grid = timing.beat_grid
     rows = [
-        ("Verdict", f'<span class="badge {verdict.lower()}">{verdict}</span>'),
+        ("Verdict", f'<span class="badge {_badge_class(timing)}">{e(timing.verdict)}</span>'
+         + (f' <span class="warn">{e(grid.note)}</span>' if grid is not None and grid.note else "")),
         ("Cuts", f"{s.cuts}"),
         ("Median |cut − beat|", f"{s.median_abs_offset * 1000:.1f} ms"),
         ("Max |cut − beat|", f"<span{flag(max_off is not None and s.max_abs_offset > max_off + 1e-9)}>{s.max_abs_offset * 1000:.1f} ms</span>{limit('max_cut_offset_seconds', 1000, ' ms')}"),
@@ -518,6 +526,12 @@ def _timing_html(timing: TimingReport | None) -> str:
         ("Duration error", f"<span{flag(max_dur is not None and s.duration_error_frames > max_dur + 1e-9)}>{s.duration_error_frames:.2f} frames</span>{limit('max_duration_error_frames')}"),
         ("Frame rate", f"{fps} fps"),
     ]
+    if grid is not None:
+        confidence = f" · {grid.confidence * 100:.0f} % of beats on an onset" if grid.confidence is not None else ""
+        rows.append(("Beat grid", f"{e(grid.tracker)} · {grid.tempo:.1f} BPM{confidence}"))
+        if grid.check is not None:
+            agree = "agrees" if grid.check.agrees else f"<span class='warn'>{e(grid.check.relation)}: different metrical level</span>"
+            rows.append((e(grid.check.method).capitalize(), f"{grid.check.tempo:.1f} BPM · {agree}"))
     summary = "".join(f"<tr><th>{e(k)}</th><td>{v}</td></tr>" for k, v in rows)
     failures = (
         '<div class="failures"><h3>Failures</h3><ul>' + "".join(f"<li>{e(f)}</li>" for f in timing.failures) + "</ul></div>"
@@ -572,6 +586,7 @@ code { font-size: 13px; background: var(--panel); padding: 1px 5px; border-radiu
 .badge.pass { background: #1f4d2b; color: var(--pass); }
 .badge.fail { background: #5a1f22; color: #ffb0b0; }
 .badge.warn { background: #4d361f; color: var(--warn); }
+span.warn { color: var(--warn); }
 .interp { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; margin: 12px 0; }
 .interp dt { color: var(--dim); }
 .interp dd { margin: 0; }

@@ -29,6 +29,9 @@ class Part:
     sung: bool = False
     bpm: float | None = None  # this part's tempo, when it differs from the song's
     drums: bool = True
+    # A cross-rhythm: a low stab (bass note and tom) every this many beats across the bar lines,
+    # e.g. 1.5 for accents on every third eighth note, which suggest a tempo 2:3 of the beat's.
+    accent_every: float | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,19 @@ def long_spec(bpm: float = 120.0, title: str = "Harbour Lights") -> SongSpec:
     )
 
 
+def hemiola_spec(bpm: float = 170.0, title: str = "Three Against Two") -> SongSpec:
+    """A fast rock song whose riff accents every third eighth note (every 1.5 beats) over a steady
+    kit: the accents alone suggest 2/3 of the tempo (113 BPM at 170), the reading a tracker with a
+    120 BPM preference is drawn to."""
+    return SongSpec(
+        title=title,
+        bpm=bpm,
+        parts=(Part("intro", 4, 0.6, accent_every=1.5), Part("verse", 8, 0.7, sung=True, accent_every=1.5), Part("chorus", 8, 0.85, sung=True, accent_every=1.5)),
+        lyrics={"verse": ("Run the wire through the night",), "chorus": ("Three against two, hold on tight",)},
+        seed=5,
+    )
+
+
 def demo_at(bpm: float, title: str) -> SongSpec:
     """The demo song at another tempo."""
     return SongSpec(title=title, bpm=bpm, parts=DEMO.parts, lyrics=DEMO.lyrics)
@@ -286,6 +302,11 @@ def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
                 text = part_lines[(b // 2) % len(part_lines)]
                 start, end = _sing(buf, bar_t, beat, root, quality, e, spec.seed + bar_index + b)
                 lines.append((start, end, text))
+        if part.accent_every:
+            stab = _tone(_midi_hz(PROGRESSION[0][0] - 12), 0.6 * part.accent_every * beat, harmonics=(1.0, 0.8, 0.5, 0.3))
+            for t in np.arange(t0, t0 + part.bars * bar - 1e-6, part.accent_every * beat):
+                _add(buf, t, stab * _env(len(stab), 0.003, 0.15), 0.35 * (0.35 + 0.6 * e))
+                _add(buf, t, kick, 0.5 * (0.35 + 0.6 * e))
         t0 += part.bars * bar
         bounds.append((part.name, part_start, t0))
         bar_index += part.bars

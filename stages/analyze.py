@@ -11,7 +11,7 @@ import numpy as np
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from schemas.analysis import HeardPart, HeardWindow, Hearing, LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
+from schemas.analysis import BeatCheck, HeardPart, HeardWindow, Hearing, LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
 from schemas.common import exact_items
 from songflow.audio import load_audio
 from songflow.fsutil import sha256_file
@@ -218,6 +218,7 @@ def analyze_song(
         cfg.sample_rate,
         hop_length=cfg.hop_length,
         beats_per_bar=cfg.beats_per_bar,
+        tracker=cfg.beats,
         min_section_bars=cfg.min_section_bars,
         max_sections=cfg.max_sections,
         label_distance=cfg.label_distance,
@@ -254,6 +255,9 @@ def analyze_song(
         tempo=features.tempo,
         beats=features.beats,
         downbeats=features.downbeats,
+        beat_tracker=features.tracker,
+        beat_confidence=features.beat_confidence,
+        beat_check=BeatCheck(**vars(features.tempo_check)) if features.tempo_check else None,
         sections=sections,
         energy=features.energy,
         energy_rate=ENERGY_RATE,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from schemas.analysis import SongAnalysis
 from schemas.shots import ShotList
-from schemas.timing import CaptionTiming, CutTiming, TimingReport, TimingSummary
+from schemas.timing import BeatEvidence, CaptionTiming, CutTiming, TimingReport, TimingSummary
 from songflow.config import AssembleConfig, ShotConfig, TimingConfig
 from songflow.errors import SongflowError
 from stages.assemble import caption_frames, plan_frames
@@ -40,6 +40,26 @@ def nearest(sorted_times: list[float], t: float) -> float:
     i = bisect.bisect_left(sorted_times, t)
     around = sorted_times[max(0, i - 1) : i + 1]
     return min(around, key=lambda b: abs(b - t))
+
+
+MIN_CONFIDENCE = 0.5
+
+
+def beat_evidence(analysis: SongAnalysis) -> BeatEvidence:
+    """The analysis' beat grid, its confidence and its tempo check, with one line when in doubt."""
+    check, confidence = analysis.beat_check, analysis.beat_confidence
+    doubts = []
+    if check is not None and not check.agrees:
+        doubts.append(
+            f"the {analysis.beat_tracker} tracker's {analysis.tempo:.1f} BPM and the {check.method} of {check.tempo:.1f} BPM "
+            f"are at different metrical levels ({check.relation})"
+        )
+    if confidence is not None and confidence < MIN_CONFIDENCE:
+        doubts.append(f"only {confidence:.0%} of its beats land on an onset")
+    note = ("beat grid unconfirmed: " + "; ".join(doubts) + "; cut offsets are measured against the tracker's grid") if doubts else None
+    return BeatEvidence(
+        tracker=analysis.beat_tracker, tempo=analysis.tempo, confidence=confidence, check=check, confirmed=not doubts, note=note
+    )
 
 
 def timing_report(
@@ -113,7 +133,9 @@ def timing_report(
         failures.append(f"a caption is {summary.max_caption_error_frames:.2f} frames off its lyric line (limit {limits.max_caption_error_frames})")
     if summary.duration_error_frames > limits.max_duration_error_frames + 1e-9:
         failures.append(f"video {video_s:.3f}s / audio {audio_s:.3f}s vs song {analysis.duration:.3f}s: {summary.duration_error_frames:.2f} frames off (limit {limits.max_duration_error_frames})")
-    return TimingReport(fps=fps, limits=limits.model_dump(), cuts=cuts, captions=captions, summary=summary, failures=failures)
+    return TimingReport(
+        fps=fps, limits=limits.model_dump(), cuts=cuts, captions=captions, summary=summary, failures=failures, beat_grid=beat_evidence(analysis)
+    )
 
 
 def check_timing(report: TimingReport, where: Path) -> None:

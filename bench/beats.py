@@ -1,0 +1,150 @@
+"""Beat trackers scored against true beat grids (mir_eval), on generated songs and real recordings.
+
+    .venv/bin/python bench/beats.py [--trackers librosa,plain,madmom] [--only generated|real] [--songs NAME,...]
+
+Real recordings: the Frets on Fire song packages from Debian (`apt-get install
+fretsonfire-songs-sectoid fretsonfire-songs-muldjord`): stems mixed with ffmpeg, true beats from
+each chart's tempo map aligned to the guitar stem (tests/charts.py). Generated songs: songflow.synth,
+whose beats are known by construction.
+
+Trackers: `librosa` (songflow's default), `madmom` (the opt-in extra, when installed), and the
+baseline `plain`: `librosa.beat.beat_track` with its defaults, measured in the same run. Beats are
+scored as songflow uses them (after moving each onto its onset). Prints, per song and tracker: the
+tempo reported (median beat interval), its ratio to the true tempo, F-measure, CMLt, AMLt, downbeat
+F, the grid's confidence and the tempo check; then per tracker the means and how many songs were
+within 2 % of the true tempo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+warnings.filterwarnings("ignore", category=UserWarning)
+
+SR = 22050
+
+
+def generated_songs():
+    from songflow import synth
+
+    specs = [synth.short_spec(90.0), synth.short_spec(150.0), synth.DEMO, synth.demo_at(80, "Slow Neon"),
+             synth.tempo_change_spec(), synth.desert_spec(), synth.hemiola_spec()]
+    for spec in specs:
+        audio, truth = synth.synthesize(spec)
+        tempo = spec.bpm if all(p.bpm in (None, spec.bpm) for p in spec.parts) else None
+        yield spec.title, audio, np.array(truth.beats), np.array(truth.downbeats), tempo
+
+
+def real_songs(names: set[str] | None):
+    from songflow.audio import load_audio
+    from tests.charts import find_songs, load_chart_song, mix
+
+    folders = find_songs()
+    if not folders:
+        print("no real recordings: apt-get install fretsonfire-songs-sectoid fretsonfire-songs-muldjord", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="songflow-beats-") as tmp:
+        for folder in folders:
+            song = load_chart_song(folder)
+            if names and song.name.lower() not in names:
+                continue
+            wav = mix(folder, Path(tmp) / "mix.wav")
+            yield f"{song.name} (offset {song.offset * 1000:+.0f} ms)", load_audio(wav, SR), song.beats, song.downbeats, song.tempo
+
+
+def run_tracker(name: str, y: np.ndarray):
+    """(beats, downbeats, confidence, check, seconds) as songflow's analysis would give them."""
+    import librosa
+
+    from songflow.beats import check_tempo, onset_share
+    from songflow.music import _downbeat_phase, _downbeats_from_tracker, track_beats
+
+    started = time.perf_counter()
+    if name == "plain":
+        _, frames = librosa.beat.beat_track(y=y, sr=SR)
+        beats = librosa.frames_to_time(frames, sr=SR)
+        seconds = time.perf_counter() - started
+        return beats, None, None, None, seconds
+    env = librosa.onset.onset_strength(y=y, sr=SR)
+    grid, beats, frames = track_beats(y, SR, tracker=name, env=env)
+    seconds = time.perf_counter() - started
+    idx = _downbeats_from_tracker(grid, beats, 4)
+    if idx is None:
+        S = np.abs(librosa.stft(y))
+        chroma = librosa.feature.chroma_stft(S=S**2, sr=SR)
+        bass = S[librosa.fft_frequencies(sr=SR) < 150].sum(axis=0)
+        phase = _downbeat_phase(frames, chroma, bass, 4)
+        idx = list(range(phase, len(beats), 4))
+    return beats, beats[idx], onset_share(beats, env, SR, 512), check_tempo(beats, env, SR, 512), seconds
+
+
+def score(ref: np.ndarray, ref_down: np.ndarray, est: np.ndarray, est_down) -> dict:
+    import mir_eval
+
+    ref, est = mir_eval.beat.trim_beats(ref), mir_eval.beat.trim_beats(np.asarray(est))
+    cmlc, cmlt, amlc, amlt = mir_eval.beat.continuity(ref, est)
+    out = {"F": mir_eval.beat.f_measure(ref, est), "CMLt": cmlt, "AMLt": amlt}
+    if est_down is not None and len(ref_down) > 1:
+        out["downF"] = mir_eval.beat.f_measure(mir_eval.beat.trim_beats(ref_down), mir_eval.beat.trim_beats(np.asarray(est_down)))
+    return out
+
+
+def main() -> None:
+    from songflow.beats import madmom_available
+    from songflow.music import grid_tempo
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--trackers", default="plain,librosa,madmom")
+    parser.add_argument("--only", choices=["generated", "real"])
+    parser.add_argument("--songs", help="real songs by name, comma-separated")
+    args = parser.parse_args()
+    trackers = [t for t in args.trackers.split(",") if t != "madmom" or madmom_available()]
+    if "madmom" in args.trackers and "madmom" not in trackers:
+        print("madmom not installed: pip install 'songflow[madmom]'", file=sys.stderr)
+    names = {n.strip().lower() for n in args.songs.split(",")} if args.songs else None
+    sources = []
+    if args.only != "real":
+        sources.append(("generated", generated_songs()))
+    if args.only != "generated":
+        sources.append(("real", real_songs(names)))
+    totals: dict[str, list] = {t: [] for t in trackers}
+    print(f"{'song':40s} {'tracker':8s} {'BPM':>6s} {'ratio':>6s} {'F':>5s} {'CMLt':>5s} {'AMLt':>5s} {'downF':>5s} {'conf':>5s}  check  {'s':>5s}")
+    for kind, songs in sources:
+        for title, y, ref, ref_down, true_bpm in songs:
+            for t in trackers:
+                beats, down, conf, check, seconds = run_tracker(t, y)
+                s = score(ref, ref_down, beats, down)
+                bpm = grid_tempo(beats)
+                ratio = bpm / true_bpm if true_bpm else float("nan")
+                within = abs(ratio - 1) <= 0.02 if true_bpm else None
+                totals[t].append((kind, s, within, seconds, len(y) / SR))
+                check_text = "-" if check is None else ("agrees" if check.agrees else f"{check.relation} vs {check.tempo:.1f}")
+                print(
+                    f"{title[:40]:40s} {t:8s} {bpm:6.1f} {ratio:6.3f} {s['F']:5.2f} {s['CMLt']:5.2f} {s['AMLt']:5.2f} "
+                    f"{s.get('downF', float('nan')):5.2f} {conf if conf is not None else float('nan'):5.2f}  {check_text:14s} {seconds:5.1f}",
+                    flush=True,
+                )
+    print()
+    for t, rows in totals.items():
+        for kind in ("generated", "real"):
+            sel = [r for r in rows if r[0] == kind]
+            if not sel:
+                continue
+            mean = {k: np.nanmean([r[1].get(k, np.nan) for r in sel]) for k in ("F", "CMLt", "AMLt", "downF")}
+            within = [r[2] for r in sel if r[2] is not None]
+            speed = sum(r[3] for r in sel) / sum(r[4] for r in sel)
+            print(
+                f"{t:8s} {kind:9s} n={len(sel)}  F {mean['F']:.3f}  CMLt {mean['CMLt']:.3f}  AMLt {mean['AMLt']:.3f}  "
+                f"downF {mean['downF']:.3f}  tempo within 2 %: {sum(within)}/{len(within)}  {speed:.3f}x realtime"
+            )
+
+
+if __name__ == "__main__":
+    main()
