@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.songflow-installed
+MADMOM := $(VENV)/.songflow-madmom
 
 .PHONY: setup demo test chromium clean
 
@@ -17,11 +18,16 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench]'
 	touch $@
 
+# The tests also cover the opt-in madmom beat tracker (its models: CC BY-NC-SA 4.0, non-commercial).
+$(MADMOM): $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench,madmom]'
+	touch $@
+
 demo: setup
 	$(BIN)/songflow demo
 
 # The UI screenshot test drives Debian's Chromium (installed here when missing, as root).
-test: setup chromium
+test: setup $(MADMOM) chromium
 	$(BIN)/python -m pytest -q
 
 chromium:

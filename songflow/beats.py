@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from songflow.errors import SongflowError
+from songflow.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ MIN_BPM, MAX_BPM = 50.0, 200.0
 AGREE = 0.04
 
 
-class BeatTrackerError(SongflowError):
+class BeatTrackerError(InputError):
     """A beat tracker that is not installed or not known."""
 
 
@@ -210,7 +210,7 @@ def track_librosa(y: np.ndarray, sr: int, *, hop_length: int = 512) -> BeatGrid:
 
 MADMOM_FPS = 100
 MADMOM_SR = 44100
-MADMOM_LICENCE = "madmom's RNN models are licensed CC BY-NC-SA 4.0 (non-commercial use only)"
+MADMOM_LICENCE = "madmom's models are licensed CC BY-NC-SA 4.0, non-commercial use only"
 
 
 class _MadmomMetadata(importlib.abc.MetaPathFinder):
@@ -242,7 +242,7 @@ def import_madmom():
         import madmom
     except ImportError as exc:
         raise BeatTrackerError(
-            f"the madmom beat tracker is not installed ({exc}): pip install 'songflow[madmom]' "
+            f"the madmom beat tracker is not installed ({type(exc).__name__}): pip install 'songflow[madmom]' "
             f"(note: {MADMOM_LICENCE})"
         ) from None
     return madmom
