@@ -437,8 +437,6 @@ def make_video(
         + (f" {timing.beat_grid.note}." if timing.beat_grid and timing.beat_grid.note else ""),
     )
     check_timing(timing, out.path("timing"))
-    if timing.beat_grid is not None and timing.beat_grid.note:
-        logger.warning("%s", timing.beat_grid.note)
     logger.info("video: %s", video)
     return video
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -101,7 +101,7 @@ class SongAnalysis(Strict):
     beat_confidence: float | None = Field(None, ge=0, le=1, description="Share of the beats that land on an onset stronger than the song's average.")
     beat_check: BeatCheck | None = None
     sections: list[Section] = Field(min_length=1)
-    energy: list[float] = Field(default_factory=list, description="Loudness 0..1 sampled at energy_rate Hz.")
+    energy: list[Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] = Field(default_factory=list, description="Loudness 0..1 sampled at energy_rate Hz.")
     energy_rate: float = Field(10.0, gt=0, description="Samples per second of `energy`.")
     vocals: list[VocalRegion] = Field(default_factory=list, description="Where a voice was detected in the audio.")
     lyrics_source: Literal["lrc", "srt", "vtt", "txt", "heard", "none"]

@@ -177,19 +177,21 @@ def tempo_curve(env: np.ndarray, sr: int, hop_length: int, *, min_stretch: float
     return curve
 
 
-# A stretch leaves the song's level only for a tempo its onsets support this much better.
+# A stretch leaves the song's level only for a tempo between 5 % and 45 % away from it (a new
+# tempo, not the same one measured again, nor a 3:2 or octave relative: those are the misreadings
+# this guards against, and slower grids always find some strong onsets to sit on), whose grid sits
+# on the stretch's onsets at least STRETCH_MARGIN times better.
 STRETCH_MARGIN = 1.1
+STRETCH_CHANGE = (1.05, 1.45)
 
 
 def _stretch_level(env: np.ndarray, estimate: float, overall: float, fps: float) -> float:
-    """A stretch keeps the song's level unless its own level sits clearly better on the stretch's
-    onsets (a tempo change, not a misreading). Levels a whole multiple apart (1/3, 2, ...) share
-    beats and cannot be told apart this way; the song's level stays."""
     own = choose_level(env, estimate, fps)
     keep = refine_tempo(env, overall, fps)
-    q = max(own, keep) / min(own, keep)
-    multiple = abs(q - round(q)) < 0.04 * q
-    if multiple or pulse_salience(env, own, fps) < STRETCH_MARGIN * pulse_salience(env, keep, fps):
+    change = max(own, keep) / min(own, keep)
+    if not STRETCH_CHANGE[0] < change < STRETCH_CHANGE[1]:
+        return keep
+    if pulse_salience(env, own, fps) < STRETCH_MARGIN * pulse_salience(env, keep, fps):
         return keep
     return own
 

@@ -170,7 +170,8 @@ def energy_curve(rms: np.ndarray, sr: int, hop_length: int, duration: float) -> 
     sums = np.bincount(idx, weights=rms**2, minlength=n)
     counts = np.maximum(np.bincount(idx, minlength=n), 1)
     # Half a second of smoothing: energy is how loud the music is, not each drum hit.
-    level = np.sqrt(uniform_filter1d(sums / counts, size=max(1, ENERGY_RATE // 2), mode="nearest"))
+    # (the filter's running sums can dip a hair below zero on a loud, steady song: clipped, not NaN)
+    level = np.sqrt(np.maximum(uniform_filter1d(sums / counts, size=max(1, ENERGY_RATE // 2), mode="nearest"), 0.0))
     return [round(float(v), 4) for v in level / (level.max() or 1.0)]
 
 
