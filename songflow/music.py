@@ -247,17 +247,24 @@ def _refine_beats(y: np.ndarray, sr: int, beats: np.ndarray, hop: int = 64) -> n
     return out[keep]
 
 
-def _downbeat_phase(beat_frames: np.ndarray, chroma: np.ndarray, bass: np.ndarray, per_bar: int) -> int:
-    """Which beat phase starts bars: where harmony changes and the bass hits hardest."""
-    import librosa
+def _downbeat_phase(beat_frames: np.ndarray, chroma: np.ndarray, bass: np.ndarray, per_bar: int, reach: int = 2) -> int:
+    """Which beat phase starts bars: where harmony changes and the bass hits hardest.
 
-    # Segment k+1 of a beat-synchronous matrix spans beat k to beat k+1.
-    c = librosa.util.sync(chroma, beat_frames, aggregate=np.mean)[:, 1:]
-    c = c / (np.linalg.norm(c, axis=0, keepdims=True) + 1e-9)
-    change = np.r_[0.0, 1.0 - np.sum(c[:, 1:] * c[:, :-1], axis=0)]
-    hit = librosa.util.sync(bass[None, :], beat_frames, aggregate=np.max)[0, 1:]
-    n = min(len(change), len(hit), len(beat_frames))
-    change, hit = change[:n], hit[:n]
+    Per beat k: the chroma change from the beat before it to the beat after it (the mean chroma of
+    [beat k-1, beat k) against [beat k, beat k+1)), and the strongest bass within `reach` frames of
+    the beat itself (a hit a frame before a slightly late beat still counts for that beat).
+    """
+    n_frames = chroma.shape[1]
+    f = np.clip(np.asarray(beat_frames, dtype=int), 0, n_frames)
+    if len(f) < 2 * per_bar:
+        return 0
+    cum = np.concatenate([np.zeros((chroma.shape[0], 1)), np.cumsum(chroma, axis=1)], axis=1)
+    edges = np.r_[f, n_frames]
+    spans = np.maximum(edges[1:] - edges[:-1], 1)
+    after = (cum[:, edges[1:]] - cum[:, edges[:-1]]) / spans  # mean chroma from beat k to beat k+1
+    after = after / (np.linalg.norm(after, axis=0, keepdims=True) + 1e-9)
+    change = np.r_[0.0, 1.0 - np.sum(after[:, 1:] * after[:, :-1], axis=0)]
+    hit = np.array([bass[max(0, x - reach) : x + reach + 1].max(initial=0.0) for x in f])
     z = lambda v: (v - v.mean()) / (v.std() + 1e-9)  # noqa: E731
     score = z(change) + z(hit)
     return int(np.argmax([score[p::per_bar].mean() if len(score[p::per_bar]) else -np.inf for p in range(per_bar)]))
