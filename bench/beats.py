@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 warnings.filterwarnings("ignore", category=UserWarning)
+warnings.filterwarnings("ignore", message="Mean of empty slice")
 
 SR = 22050
 
