@@ -53,6 +53,8 @@ class BeatGrid:
     beats: np.ndarray  # seconds, increasing
     # Index into `beats` of each bar's first beat, when the tracker finds bars (madmom); None otherwise.
     downbeats: np.ndarray | None = None
+    # The tracker found too few beats and this is a steady grid at the global tempo estimate.
+    fallback: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ FAMILIES = (Fraction(1), Fraction(2, 3), Fraction(3, 4), Fraction(4, 3), Fractio
 
 def octaves(bpm: float) -> list[float]:
     """`bpm` moved by octaves to every tempo in [MIN_BPM, MAX_BPM], slowest first."""
+    if not (np.isfinite(bpm) and bpm > 0):
+        return []
     while bpm / 2 >= MIN_BPM:
         bpm /= 2
     while bpm < MIN_BPM:
@@ -166,8 +170,11 @@ def tempo_curve(env: np.ndarray, sr: int, hop_length: int, *, min_stretch: float
     starts = [0]
     for i in range(1, len(local)):
         if abs(np.log(local[i] / local[starts[-1]])) > np.log(1.05):
+            if len(starts) > 1 and i - starts[-1] < min_stretch * fps:
+                starts.pop()  # the stretch that just ended was too short: it joins the one before
             starts.append(i)
-    starts = [s for k, s in enumerate(starts) if k == 0 or s - starts[k - 1] >= min_stretch * fps]
+    if len(starts) > 1 and len(local) - starts[-1] < min_stretch * fps:
+        starts.pop()
     edges = [*starts, len(local)]
     curve = np.empty_like(local)
     for a, b in zip(edges, edges[1:]):
@@ -205,7 +212,47 @@ def track_librosa(y: np.ndarray, sr: int, *, hop_length: int = 512) -> BeatGrid:
     bpm = float(curve[0]) if steady else curve
     _, frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop_length, bpm=bpm, trim=False)
     beats = librosa.frames_to_time(np.unique(frames), sr=sr, hop_length=hop_length)
+    if steady and len(beats) > 8:
+        beats = hold_phase(beats, env, 60.0 / float(curve[0]), sr / hop_length)
     return BeatGrid("librosa", beats)
+
+
+# An interval this far from the beat period (in periods) is part of a phase slip.
+SLIP = 0.15
+
+
+def hold_phase(beats: np.ndarray, env: np.ndarray, period: float, fps: float) -> np.ndarray:
+    """One beat phase for a steady song. The dynamic-programming tracker follows the locally
+    strongest onsets, and where a riff leans on the off-beats it slips half a beat for a while
+    (two short intervals of 3/4 of a beat, or one of 1/2). Beats are split by the parity of those
+    slips; the parity whose beats, with the other parity's moved half a beat, sit on stronger
+    onsets over the whole song is kept, and the other parity's beats are moved to it."""
+    intervals = np.diff(beats) / period
+    slip, parity = 0.0, [0]
+    for dev in intervals - 1.0:
+        if abs(dev) > SLIP:
+            slip += dev
+        parity.append(int(round(2 * slip)) % 2)
+    parity = np.array(parity)
+    if parity.min() == parity.max():
+        return beats
+
+    def strength(times: np.ndarray) -> np.ndarray:
+        frames = np.rint(times * fps).astype(int)
+        return np.array([env[max(0, f - 1) : f + 2].max(initial=0.0) if f < len(env) else 0.0 for f in frames])
+
+    on, mid = strength(beats), strength(beats + period / 2)
+    keep = 0 if on[parity == 0].sum() + mid[parity == 1].sum() >= on[parity == 1].sum() + mid[parity == 0].sum() else 1
+    moved = np.where(parity == keep, beats, beats + period / 2)
+    moved = np.sort(moved[moved < len(env) / fps])
+    out = [moved[0]]
+    for t in moved[1:]:  # where the two parities meet: drop a beat that crowds the last, fill a gap
+        gap = t - out[-1]
+        if gap < 0.5 * period:
+            continue
+        out.extend(out[-1] + period * np.arange(1, int(round(gap / period))))
+        out.append(t)
+    return np.array(out)
 
 
 # --- madmom: RNN beat and downbeat activations decoded by a dynamic Bayesian network ---
@@ -303,12 +350,12 @@ def check_tempo(beats: np.ndarray, env: np.ndarray, sr: int, hop_length: int) ->
 
 
 def onset_share(beats: np.ndarray, env: np.ndarray, sr: int, hop_length: int) -> float:
-    """The grid's confidence: the share of beats with an onset stronger than the song's average
-    within 35 ms. About 0.8-1.0 on a grid at the right level; a 3:2 misreading puts half its beats
-    between onsets."""
-    if len(beats) == 0:
+    """The grid's confidence: the share of beats that land (within a frame) on one of the song's
+    strongest fifth of onset frames. On a 30 s metal excerpt: 0.76 for the true grid, 0.55 half a
+    beat off, 0.60 at 3:2, 0.41 for random times; on the generated demo 0.99, 0.64 and 0.80."""
+    beats = np.asarray(beats, dtype=float)
+    if len(beats) == 0 or len(env) == 0:
         return 0.0
-    frames = np.rint(np.asarray(beats) * sr / hop_length).astype(int)
-    reach = max(1, int(round(0.035 * sr / hop_length)))
-    peaks = np.array([env[max(0, f - reach) : f + reach + 1].max(initial=0.0) for f in frames])
-    return round(float(np.mean(peaks > env.mean())), 3)
+    frames = np.rint(beats * sr / hop_length).astype(int)
+    peaks = np.array([env[max(0, f - 1) : f + 2].max(initial=0.0) if f < len(env) else 0.0 for f in frames])
+    return round(float(np.mean(peaks > np.percentile(env, 80))), 3)

@@ -96,7 +96,8 @@ def measure_music(
         vocals=vocal_regions(y, sr, S=S, hop_length=hop_length),
         tracker=grid.tracker,
         beat_confidence=onset_share(beats, env, sr, hop_length),
-        tempo_check=check_tempo(beats, env, sr, hop_length),
+        # a fallback grid is the global estimate itself: checking it against that says nothing
+        tempo_check=None if grid.fallback else check_tempo(beats, env, sr, hop_length),
     )
 
 
@@ -119,7 +120,7 @@ def track_beats(
             env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
         overall = float(librosa.feature.tempo(onset_envelope=env, sr=sr, hop_length=hop_length)[0])
         beats = np.arange(0.0, duration, 60.0 / (overall or 120.0))
-        grid = BeatGrid(grid.tracker, beats)
+        grid = BeatGrid(grid.tracker, beats, fallback=True)
     beat_frames = librosa.time_to_frames(beats, sr=sr, hop_length=hop_length)
     return grid, beats, beat_frames
 
@@ -209,7 +210,9 @@ def vocal_regions(
     # bars apart, not milliseconds): POOL**2 fewer frame pairs to compare.
     n = harmonic.shape[1]
     pooled = np.pad(harmonic, ((0, 0), (0, -n % POOL)), mode="edge").reshape(harmonic.shape[0], -1, POOL).mean(axis=2)
-    width = int(librosa.time_to_frames(2.0, sr=sr, hop_length=hop_length * POOL))
+    width = min(int(librosa.time_to_frames(2.0, sr=sr, hop_length=hop_length * POOL)), (pooled.shape[1] - 1) // 2 - 1)
+    if width < 1:  # a clip too short to hear anything repeat
+        return []
     repeating = librosa.decompose.nn_filter(pooled, aggregate=np.median, metric="cosine", width=width)
     background = np.minimum(harmonic, np.repeat(repeating, POOL, axis=1)[:, :n])
     mask = librosa.util.softmask(harmonic - background, 2.0 * background, power=2)
@@ -235,6 +238,8 @@ def _refine_beats(y: np.ndarray, sr: int, beats: np.ndarray, hop: int = 64) -> n
     """
     import librosa
 
+    if len(beats) == 0:
+        return beats
     env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop)
     times = librosa.frames_to_time(np.arange(len(env)), sr=sr, hop_length=hop)
     out = beats.astype(float).copy()
