@@ -65,7 +65,7 @@ def run_tracker(name: str, y: np.ndarray):
     import librosa
 
     from songflow.beats import check_tempo, onset_share
-    from songflow.music import _downbeat_phase, _downbeats_from_tracker, track_beats
+    from songflow.music import bar_features, downbeat_indexes, track_beats
 
     started = time.perf_counter()
     if name == "plain":
@@ -76,13 +76,8 @@ def run_tracker(name: str, y: np.ndarray):
     env = librosa.onset.onset_strength(y=y, sr=SR)
     grid, beats, frames = track_beats(y, SR, tracker=name, env=env)
     seconds = time.perf_counter() - started
-    idx = _downbeats_from_tracker(grid, beats, 4)
-    if idx is None:
-        S = np.abs(librosa.stft(y))
-        chroma = librosa.feature.chroma_stft(S=S**2, sr=SR)
-        bass = S[librosa.fft_frequencies(sr=SR) < 150].sum(axis=0)
-        phase = _downbeat_phase(frames, chroma, bass, 4)
-        idx = list(range(phase, len(beats), 4))
+    chroma, bass = bar_features(np.abs(librosa.stft(y)), SR)
+    idx = downbeat_indexes(grid, beats, frames, chroma, bass, 4)
     return beats, beats[idx], onset_share(beats, env, SR, 512), check_tempo(beats, env, SR, 512), seconds
 
 

@@ -53,16 +53,10 @@ def measure_music(
     tempo_bpm = grid_tempo(beats)
 
     S = np.abs(librosa.stft(y, hop_length=hop_length))
-    chroma = librosa.feature.chroma_stft(S=S**2, sr=sr)
+    chroma, bass = bar_features(S, sr)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(librosa.feature.melspectrogram(S=S**2, sr=sr)), n_mfcc=13)
     rms = librosa.feature.rms(S=S)[0]
-    freqs = librosa.fft_frequencies(sr=sr)
-    bass = S[freqs < 150].sum(axis=0)
-
-    downbeat_idx = _downbeats_from_tracker(grid, beats, beats_per_bar)
-    if downbeat_idx is None:
-        downbeat_phase = _downbeat_phase(beat_frames, chroma, bass, beats_per_bar)
-        downbeat_idx = list(range(downbeat_phase, len(beats), beats_per_bar))
+    downbeat_idx = downbeat_indexes(grid, beats, beat_frames, chroma, bass, beats_per_bar)
 
     # Beat-synchronous features for segmentation.
     sync = lambda m: librosa.util.sync(m, beat_frames, aggregate=np.mean)  # noqa: E731
@@ -111,13 +105,13 @@ def track_beats(
     import librosa
 
     duration = len(y) / sr
-    grid = track(tracker, y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar)
+    if env is None:
+        env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
+    grid = track(tracker, y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar, env=env)
     # A "beat" in the last 50 ms is the tracker running into the end of the file, not a beat.
     beats = grid.beats[(grid.beats >= 0) & (grid.beats < duration - 0.05)]
     beats = _refine_beats(y, sr, beats)
     if len(beats) < 2 * beats_per_bar:
-        if env is None:
-            env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
         overall = float(librosa.feature.tempo(onset_envelope=env, sr=sr, hop_length=hop_length)[0])
         beats = np.arange(0.0, duration, 60.0 / (overall or 120.0))
         grid = BeatGrid(grid.tracker, beats, fallback=True)
@@ -131,6 +125,22 @@ def grid_tempo(beats: np.ndarray, span: int = 4) -> float:
     beats = np.asarray(beats, dtype=float)
     span = min(span, len(beats) - 1)
     return float(60.0 * span / np.median(beats[span:] - beats[:-span]))
+
+
+def bar_features(S: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """(chroma, bass energy below 150 Hz) per frame of the magnitude spectrogram `S`: what marks bars."""
+    import librosa
+
+    return librosa.feature.chroma_stft(S=S**2, sr=sr), S[librosa.fft_frequencies(sr=sr) < 150].sum(axis=0)
+
+
+def downbeat_indexes(grid: BeatGrid, beats: np.ndarray, beat_frames: np.ndarray, chroma: np.ndarray, bass: np.ndarray, per_bar: int) -> list[int]:
+    """Indexes into `beats` of the bars' first beats: the tracker's own bars, else every
+    `per_bar`-th beat from the phase where harmony changes and the bass hits hardest."""
+    found = _downbeats_from_tracker(grid, beats, per_bar)
+    if found is not None:
+        return found
+    return list(range(_downbeat_phase(beat_frames, chroma, bass, per_bar), len(beats), per_bar))
 
 
 def _downbeats_from_tracker(grid: BeatGrid, beats: np.ndarray, per_bar: int) -> list[int] | None:
