@@ -54,6 +54,16 @@ def test_a_real_recording_is_tracked_at_its_true_tempo(chaos_god):
     assert f.tempo_check.relation == "3:2" and not f.tempo_check.agrees
 
 
+def test_a_ballad_is_not_read_at_its_eighth_notes():
+    """30 s of a real 95 BPM ballad (Sectoid, MIT licence) whose strummed eighths are as strong as
+    its beats: before the beat level had to be subdivided it read 191 BPM."""
+    truth = json.loads((REAL / "feelings.json").read_text())
+    f = measure_music(load_audio(REAL / "feelings.ogg", SR), SR)
+    assert abs(f.tempo / truth["tempo"] - 1) <= 0.02, f.tempo
+    assert _f(truth["beats"], f.beats) >= 0.9
+    assert f.tempo_check.agrees
+
+
 def test_relations_between_tempo_estimates():
     assert relation(170.0, 113.4) == "3:2" and relation(170.0, 85.5) == "2:1" and relation(90.0, 180.0) == "1:2"
     assert relation(120.0, 121.0) == "1:1" and relation(100.0, 160.0) == "unrelated"
