@@ -131,6 +131,9 @@ def check_capabilities(cfg: PipelineConfig) -> None:
         from songflow.beats import import_madmom
 
         import_madmom()  # one line naming the extra to install, before the run starts
+    from renderers import check_renderer
+
+    check_renderer(cfg.render)
     for stage, why, capability, verb in needs:
         model_id = cfg.model_for(stage).id
         caps = capabilities(model_id)

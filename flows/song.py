@@ -20,7 +20,6 @@ from prefect.tasks import exponential_backoff
 
 import backends
 from backends.base import TextModel
-from backends.renderers import load_renderer
 from backends.structured import record_thinking
 from flows.caching import stage_key
 from schemas.analysis import SongAnalysis
@@ -40,6 +39,8 @@ from stages.assemble import assemble_video
 from stages.plan_scenes import plan_scenes
 from stages.qa_keyframes import qa_report, qa_shot
 from stages.render_keyframes import keyframe_name, render_keyframe
+from renderers import capabilities as renderer_capabilities
+from renderers import load_renderer
 from stages.timing_report import check_timing, timing_report
 from stages.write_shots import write_shots
 
@@ -146,8 +147,8 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
     cache_key_fn=stage_key("render", config=("render",)),
     persist_result=True,
 )
-def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> Path:
-    return render_keyframe(shot, load_renderer(cfg.render.renderer), out.root, style=style, cfg=cfg.render)
+def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
+    return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references)
 
 
 @task(
@@ -158,13 +159,18 @@ def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOut
     tags=[MODEL_TAG],
     **RETRIES,
 )
-def qa_task(shot: Shot, keyframe: Path, previous: Path | None, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotQA:
-    renderer = load_renderer(cfg.render.renderer)
+def qa_task(
+    shot: Shot, keyframe: Path, previous: Path | None, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()
+) -> ShotQA:
+    renderer = load_renderer(cfg.render)
+    references = references if renderer.capabilities.references else ()
 
     def rerender(s: Shot, attempt: int) -> Path:
-        return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render)
+        return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render, references=references)
 
-    return qa_shot(shot, keyframe, previous, MODELS.get(cfg.model_for("qa")), rerender, cfg.qa, cfg.model_for("qa"), out_dir=out.root)
+    return qa_shot(
+        shot, keyframe, previous, MODELS.get(cfg.model_for("qa")), rerender, cfg.qa, cfg.model_for("qa"), out_dir=out.root, references=references
+    )
 
 
 @task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), persist_result=True)
@@ -294,6 +300,8 @@ def make_video(
     beats: Literal["librosa", "madmom"] | None = None,
     look: Literal["auto", "always", "never"] | None = None,
     thinking: bool | None = None,
+    renderer: str | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Path:
     """Song in, music video out. `from_stage` recomputes that stage and all after it.
 
@@ -301,7 +309,10 @@ def make_video(
     `listen` / `look` say whether stage 1 hears the song and stage 4 sees the keyframes.
     """
     logger = get_run_logger()
-    cfg = from_env(preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, beats=beats, look=look, thinking=thinking)
+    cfg = from_env(
+        preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, beats=beats, look=look, thinking=thinking, renderer=renderer,
+        settings=settings,
+    )
     backends.check_capabilities(cfg)
     name = song_name(audio, title)
     out = SongOutputs.for_song(cfg.outputs, name)
@@ -358,6 +369,17 @@ def make_video(
     n = len(shots.shots)
     show.finish("shots", f"{n} shots")
     show.start("render", total=n)
+    # A renderer that takes reference pictures draws each shot after its scene's first shot has
+    # been accepted, with that keyframe as the scene's style reference.
+    takes_references = renderer_capabilities(cfg.render.renderer).references
+    scene_first: dict[int, int] = {}
+    for s in shots.shots:
+        scene_first.setdefault(s.scene_index, s.index)
+    accepted: dict[int, Path] = {}
+
+    def references(i: int) -> tuple[Path, ...]:
+        first = scene_first[shots.shots[i].scene_index]
+        return (accepted[first],) if takes_references and first != i and first in accepted else ()
 
     if from_disk("render"):
         keyframes = [out.root / keyframe_name(s.index, 0) for s in shots.shots]
@@ -365,6 +387,19 @@ def make_video(
             raise InputError(f"keyframes missing in {out.root / 'keyframes'}: rerun with --from render")
         keyframe = keyframes.__getitem__
         show.finish("render", f"{n} keyframes, from {out.root / 'keyframes'}")
+    elif takes_references:
+        render_progress = create_progress_artifact(0.0, key=_artifact_key(out, "render-progress"), description="Rendering keyframes")
+
+        def keyframe(i: int) -> Path:
+            args = (shots.shots[i], plan.style, cfg, out, references(i))
+            path = render_task.with_options(**fresh("render"))(*args)
+            if not path.is_file():
+                path = render_task.with_options(refresh_cache=True)(*args)
+            update_progress_artifact(render_progress, 100.0 * (i + 1) / n)
+            show.advance("render")
+            if i == n - 1:
+                show.finish("render", f"{n} keyframes")
+            return path
     else:
         # Keyframes are drawn in worker threads while QA judges the ones already drawn: the
         # renderer (numpy) and the model (torch) share the cores instead of taking turns.
@@ -393,12 +428,12 @@ def make_video(
         for i, shot in enumerate(shots.shots):
             image = keyframe(i)
             with record_thinking() as notes:
-                result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out)
+                result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out, references(i))
             qa_notes += notes
             if not _exists([out.root / a.image for a in result.attempts]):
-                result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out)
+                result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out, references(i))
             results.append(result)
-            previous = out.root / result.attempts[result.chosen_attempt].image
+            previous = accepted[shot.index] = out.root / result.attempts[result.chosen_attempt].image
             update_progress_artifact(progress, 100.0 * (i + 1) / n)
             show.advance("qa")
         qa_model = cfg.model_for("qa").id

@@ -60,6 +60,9 @@ class QAAttempt(Strict):
     attempt: int = Field(ge=0)
     seed: int
     image: str = Field(description="Keyframe path relative to the song's output folder.")
+    references: list[str] = Field(
+        default_factory=list, description="Reference pictures the renderer was given (paths relative to the song's output folder)."
+    )
     evidence: Evidence
     verdict: KeyframeVerdict | SeenVerdict
     accepted: bool

@@ -31,7 +31,19 @@ def _model_settings(args: argparse.Namespace) -> dict:
         "beats": getattr(args, "beats", None),
         "look": getattr(args, "look", None),
         "thinking": getattr(args, "thinking", False) or None,
+        "renderer": getattr(args, "renderer", None),
+        "settings": _settings(getattr(args, "set", None)) or None,
     }
+
+
+def _settings(pairs: list[str] | None) -> dict[str, str]:
+    out = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or "." not in key:
+            raise InputError(f"--set takes SECTION.KEY=VALUE (e.g. render.steps=8), got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
 
 
 def _check_settings(args: argparse.Namespace):
@@ -209,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--stage-model", action="append", metavar="STAGE=ID", help="a model for one stage (analyze, plan, shots, qa); repeatable")
         p.add_argument("--listen", choices=["auto", "always", "never"], help="stage 1 hears the song with an audio model (default auto)")
         p.add_argument("--beats", choices=["librosa", "madmom"], help="beat tracker (default librosa; madmom needs the songflow[madmom] extra, non-commercial licence)")
+        p.add_argument("--renderer", help="keyframe renderer: procedural (default, offline) or diffusers:<hub id or folder>")
+        p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="any config setting, e.g. render.steps=8; repeatable")
         p.add_argument("--look", choices=["auto", "always", "never"], help="stage 4 shows keyframes to a vision model (default auto)")
         p.add_argument("--thinking", action="store_true", help="let a thinking model (Gemma 4) think first; thoughts go to outputs/<song>/thinking/")
         p.add_argument("--preset", default="default", help="config preset: default or fast")

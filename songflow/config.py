@@ -74,9 +74,20 @@ class ShotConfig(_Frozen):
 
 
 class RenderConfig(_Frozen):
+    # procedural (offline, the default) or diffusers:<hub id or folder> (see renderers/).
     renderer: str = "procedural"
     width: int = 1280
     height: int = 720
+    # diffusers: the size the model draws at (default: its family's), steps and guidance (default:
+    # its family's), CPU offload on a small GPU, the negative prompt where the family takes one, and
+    # how far img2img may move from a reference (families with no reference input of their own).
+    draw_width: int | None = Field(None, ge=16, le=4096)
+    draw_height: int | None = Field(None, ge=16, le=4096)
+    steps: int | None = Field(None, ge=1, le=200)
+    guidance: float | None = Field(None, ge=0, le=30)
+    offload: bool = False
+    negative_prompt: str = "text, watermark, logo, blurry, deformed hands, extra fingers"
+    reference_strength: float = Field(0.65, gt=0, le=1)
 
 
 class QAConfig(_Frozen):
@@ -177,7 +188,7 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     stage_models.update(overrides.pop("stage_models", None) or {})
     if stage_models:
         update["stage_models"] = {**cfg.stage_models, **stage_models}
-    for section, key in (("analyze", "listen"), ("analyze", "beats"), ("qa", "look")):
+    for section, key in (("analyze", "listen"), ("analyze", "beats"), ("qa", "look"), ("render", "renderer")):
         value = overrides.pop(key, None)
         if value:
             base = update.get(section) or getattr(cfg, section)
@@ -185,11 +196,20 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     outputs = overrides.pop("outputs", None) or os.environ.get("SONGFLOW_OUTPUTS")
     if outputs:
         update["outputs"] = Path(str(outputs))
+    settings = overrides.pop("settings", None) or {}
     update.update(overrides)
     from pydantic import ValidationError
 
+    merged = {**cfg.model_dump(), **{k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in update.items()}}
+    for dotted, value in settings.items():  # "render.steps" -> "8": validated (and coerced) below
+        section, _, key = dotted.partition(".")
+        if not isinstance(merged.get(section), dict) or key not in merged[section]:
+            from songflow.errors import InputError
+
+            raise InputError(f"unknown setting {dotted!r}; settings look like render.steps or assemble.crf")
+        merged[section] = {**merged[section], key: None if value in ("", "none", "None") else value}
     try:  # validated again: overrides come from users
-        return PipelineConfig.model_validate({**cfg.model_dump(), **{k: v.model_dump() if isinstance(v, BaseModel) else v for k, v in update.items()}})
+        return PipelineConfig.model_validate(merged)
     except ValidationError as exc:
         from songflow.errors import InputError
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from backends.base import TextModel
-from backends.renderers import ANCHORS, hex_rgb
+from renderers.procedural import ANCHORS, hex_rgb
 from backends.structured import generate_structured
 from schemas.qa import Check, Evidence, KeyframeVerdict, QAAttempt, QAReport, SeenVerdict, ShotQA
 from schemas.shots import Shot, ShotList
@@ -153,6 +153,7 @@ def qa_shot(
     model_cfg: ModelConfig = ModelConfig(),
     *,
     out_dir: Path,
+    references: Sequence[Path] = (),
 ) -> ShotQA:
     """Judge one keyframe; re-render it via `rerender` at most `cfg.max_rerenders` times until accepted."""
     attempts: list[QAAttempt] = []
@@ -169,6 +170,7 @@ def qa_shot(
                 attempt=attempt,
                 seed=shot.seed_for(attempt),
                 image=str(Path(image).relative_to(out_dir)),
+                references=[str(Path(r).relative_to(out_dir)) for r in references],
                 evidence=evidence,
                 verdict=verdict,
                 accepted=accepted,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
-from backends.renderers import Renderer
+from PIL import Image
+
+from renderers import Renderer
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.config import RenderConfig
@@ -27,14 +30,22 @@ def render_keyframe(
     seed: int | None = None,
     style: StyleBible | None = None,
     cfg: RenderConfig = RenderConfig(),
+    references: Sequence[Path] = (),
 ) -> Path:
-    """Render one keyframe to `out_dir/keyframes/` atomically; return its path."""
+    """Render one keyframe to `out_dir/keyframes/` atomically; return its path. `references` (earlier
+    keyframes) go to a renderer that takes reference pictures."""
+    pictures = []
+    if renderer.capabilities.references:
+        for path in references:
+            with Image.open(path) as im:
+                pictures.append(im.convert("RGB"))
     image = renderer.render(
         shot,
         seed=shot.seed if seed is None else seed,
         width=cfg.width,
         height=cfg.height,
-        motif=style.recurring_motif if style else "",
+        style=style,
+        references=pictures,
     )
     target = Path(out_dir) / keyframe_name(shot.index, attempt)
     with atomic_path(target) as tmp:

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from songflow import synth
+from songflow.store import SongOutputs
 
 SHORT_TITLE = "Neon Tide Short"
 
@@ -27,3 +29,25 @@ def prefect_api(tmp_path_factory):
     with prefect_server(home) as url:
         with temporary_settings({PREFECT_API_URL: url, PREFECT_LOCAL_STORAGE_PATH: str(home / "storage")}):
             yield {"url": url, "home": home, "storage": home / "storage"}
+
+
+@pytest.fixture(scope="session")
+def e2e(short_song, tmp_path_factory):
+    """Run the Prefect flow once (temporary Prefect API and database) and return what it made."""
+    from prefect.client.orchestration import get_client
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import make_video
+
+    wav, lrc, truth = short_song
+    outputs = tmp_path_factory.mktemp("outputs")
+    with prefect_test_harness(server_startup_timeout=120):
+        state = make_video(audio=wav, lyrics=lrc, title=SHORT_TITLE, preset="fast", outputs=outputs, return_state=True)
+
+        async def run_name():
+            async with get_client() as client:
+                return (await client.read_flow_run(state.state_details.flow_run_id)).name
+
+        name = asyncio.run(run_name())
+    assert state.is_completed(), state.message
+    return {"video": state.result(), "out": SongOutputs.for_song(outputs, SHORT_TITLE), "truth": truth, "run_name": name, "wav": wav}

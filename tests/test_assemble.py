@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backends.renderers import ProceduralRenderer
+from renderers.procedural import ProceduralRenderer
 from songflow.config import AssembleConfig
 from songflow.lyrics import read_lyrics
 from stages.analyze import analyze_song

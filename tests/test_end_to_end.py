@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import av
 import numpy as np
 import pytest
@@ -15,28 +13,6 @@ from songflow.store import SongOutputs
 from tests.conftest import SHORT_TITLE
 
 FRAME = 1 / 24
-
-
-@pytest.fixture(scope="session")
-def e2e(short_song, tmp_path_factory):
-    """Run the Prefect flow once (temporary Prefect API and database) and return what it made."""
-    from prefect.client.orchestration import get_client
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.song import make_video
-
-    wav, lrc, truth = short_song
-    outputs = tmp_path_factory.mktemp("outputs")
-    with prefect_test_harness(server_startup_timeout=120):
-        state = make_video(audio=wav, lyrics=lrc, title=SHORT_TITLE, preset="fast", outputs=outputs, return_state=True)
-
-        async def run_name():
-            async with get_client() as client:
-                return (await client.read_flow_run(state.state_details.flow_run_id)).name
-
-        name = asyncio.run(run_name())
-    assert state.is_completed(), state.message
-    return {"video": state.result(), "out": SongOutputs.for_song(outputs, SHORT_TITLE), "truth": truth, "run_name": name, "wav": wav}
 
 
 def test_flow_run_is_named_after_the_song(e2e):

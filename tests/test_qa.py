@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from backends.renderers import ProceduralRenderer
+from renderers.procedural import ProceduralRenderer
 from schemas import Shot
 from schemas.qa import Check, Evidence, KeyframeVerdict, SeenVerdict
 from schemas.scenes import ACCENTS, COLOURS, HIGHLIGHTS, MIDTONES, SHADOWS

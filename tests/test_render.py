@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends.renderers import ProceduralRenderer, pick_motifs
+from renderers.procedural import ProceduralRenderer, pick_motifs
 from schemas import Shot
 
 

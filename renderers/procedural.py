@@ -1,26 +1,16 @@
-"""Keyframe renderers behind one interface. The offline default draws procedural art."""
+"""The offline default keyframe renderer: procedural art from the shot's palette, composition and motifs."""
 
 from __future__ import annotations
 
-import abc
 import re
-from collections.abc import Callable
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
+from renderers.base import Capabilities, Renderer
+from schemas.scenes import StyleBible
 from schemas.shots import Shot
-from songflow.errors import InputError
-
-
-class Renderer(abc.ABC):
-    """Turns a shot into a keyframe image."""
-
-    name: str
-
-    @abc.abstractmethod
-    def render(self, shot: Shot, *, seed: int, width: int, height: int, motif: str = "") -> Image.Image:
-        """Draw `shot` deterministically for `seed`."""
 
 
 # Keywords that pick the motifs drawn for a shot; matched on whole words of subject + prompt + motif.
@@ -76,8 +66,12 @@ class ProceduralRenderer(Renderer):
     """Layered procedural landscapes from the shot's palette, composition, motifs and seed."""
 
     name = "procedural"
+    capabilities = Capabilities(references=False, video=False)
 
-    def render(self, shot: Shot, *, seed: int, width: int, height: int, motif: str = "") -> Image.Image:
+    def render(
+        self, shot: Shot, *, seed: int, width: int, height: int, style: StyleBible | None = None, references: Sequence[Image.Image] = ()
+    ) -> Image.Image:
+        motif = style.recurring_motif if style else ""
         rng = np.random.default_rng(seed)
         # The plan's palette is [shadow, midtone, highlight, accent, ...] (schemas.scenes.PaletteDraft).
         pal = [hex_rgb(c) for c in shot.palette]
@@ -176,12 +170,3 @@ class ProceduralRenderer(Renderer):
         vignette = 1 - 0.2 * (np.hypot((xs / w - 0.5) * 1.2, ys / h - 0.5) ** 2) * 2
         out *= vignette[..., None]
         return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
-
-
-RENDERERS: dict[str, Callable[[], Renderer]] = {"procedural": ProceduralRenderer}
-
-
-def load_renderer(name: str) -> Renderer:
-    if name not in RENDERERS:
-        raise InputError(f"unknown renderer {name!r}; valid: {', '.join(RENDERERS)}")
-    return RENDERERS[name]()

@@ -1,0 +1,53 @@
+"""The renderer interface: a keyframe per shot, from the shot and optional reference pictures."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+
+from schemas.scenes import StyleBible
+from schemas.shots import Shot
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a renderer takes and makes, known before the run starts."""
+
+    references: bool = False  # takes reference pictures (characters, the scene's style)
+    video: bool = False  # makes moving shots
+    frame_step: int = 1  # frame counts it can make: frame_step * k + frame_offset
+    frame_offset: int = 0
+    fps: float | None = None  # its native frame rate (video)
+    max_frames: int | None = None
+
+    def describe(self) -> str:
+        parts = ["reference pictures" if self.references else "no reference pictures"]
+        if self.video:
+            parts.append(f"video at {self.fps:g} fps in {self.frame_step}k+{self.frame_offset} frames" + (f", at most {self.max_frames}" if self.max_frames else ""))
+        else:
+            parts.append("stills only")
+        return ", ".join(parts)
+
+
+class Renderer(abc.ABC):
+    """Turns a shot into a keyframe image."""
+
+    name: str
+    capabilities: Capabilities = Capabilities()
+
+    @abc.abstractmethod
+    def render(
+        self,
+        shot: Shot,
+        *,
+        seed: int,
+        width: int,
+        height: int,
+        style: StyleBible | None = None,
+        references: Sequence[Image.Image] = (),
+    ) -> Image.Image:
+        """Draw `shot` deterministically for `seed`, `width` x `height`, guided by `references` where
+        the renderer takes them."""

@@ -1,0 +1,186 @@
+"""Keyframes from a diffusers text-to-image pipeline: a hub id or a local folder, loaded with
+`DiffusionPipeline.from_pretrained` (never with remote code).
+
+Reference pictures (a character's first keyframe, the scene's first keyframe) go to the pipeline's
+own reference input where it has one (FLUX.2 `image=[...]`, Flux Kontext `image=`); a plain
+text-to-image family (Flux.1, SDXL, ...) draws from the first reference by img2img instead.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PIL import Image
+
+from renderers.base import Capabilities, Renderer
+from schemas.scenes import StyleBible
+from schemas.shots import Shot
+from songflow.config import RenderConfig
+from songflow.errors import InputError
+
+log = logging.getLogger(__name__)
+
+EXTRA = "pip install 'songflow[diffusion]'"
+MIN_REFERENCE_SIDE = 64
+
+
+@dataclass(frozen=True)
+class Family:
+    """How a pipeline class is driven: its reference input and sensible defaults."""
+
+    references: str  # "list": image=[...]; "single": image=<one>; "img2img": from the first reference
+    steps: int
+    guidance: float
+    size: tuple[int, int]  # (width, height) it draws at; the keyframe is resized to the video's size
+    negative: bool = False  # takes a negative prompt (classifier-free guidance)
+    capabilities: Capabilities = field(default=Capabilities(references=True))
+
+
+FAMILIES: dict[str, Family] = {
+    # FLUX.2 [klein] 4B/9B: distilled, 4 steps, several reference pictures at once.
+    "Flux2KleinPipeline": Family("list", 4, 1.0, (1280, 720)),
+    "Flux2Pipeline": Family("list", 28, 4.0, (1280, 720)),
+    "FluxKontextPipeline": Family("single", 28, 2.5, (1280, 720)),
+    "QwenImageEditPlusPipeline": Family("list", 40, 1.0, (1280, 720), negative=True),
+    "FluxPipeline": Family("img2img", 28, 3.5, (1280, 720)),
+    "StableDiffusionXLPipeline": Family("img2img", 30, 5.0, (1344, 768), negative=True),
+    "StableDiffusion3Pipeline": Family("img2img", 28, 5.0, (1280, 720), negative=True),
+}
+
+COMPOSITION_WORDS = {
+    "center": "subject centred",
+    "left_third": "subject on the left third",
+    "right_third": "subject on the right third",
+    "low_horizon": "low horizon, wide sky",
+    "high_horizon": "high horizon, ground filling the frame",
+    "close_up": "close-up",
+    "wide": "wide shot",
+}
+
+
+def _import_diffusers():
+    try:
+        import diffusers
+    except ImportError:
+        raise InputError(f"the diffusers renderer needs the diffusers package: {EXTRA}") from None
+    return diffusers
+
+
+def pipeline_class_name(source: str) -> str:
+    """The pipeline class a checkpoint declares in its model_index.json (read without the weights)."""
+    folder = Path(source).expanduser()
+    if folder.is_dir():
+        index = folder / "model_index.json"
+        if not index.is_file():
+            raise InputError(f"{folder} is not a diffusers pipeline folder (no model_index.json)")
+    elif source.startswith((".", "/", "~")) or source.count("/") != 1:
+        raise InputError(f"renderer folder not found: {source}")
+    else:
+        from huggingface_hub import hf_hub_download
+
+        try:
+            index = Path(hf_hub_download(source, "model_index.json"))
+        except Exception as exc:  # offline and not cached, unknown repo, gated ...
+            raise InputError(f"cannot read {source}/model_index.json: {str(exc).splitlines()[0]}") from None
+    try:
+        return str(json.loads(index.read_text())["_class_name"])
+    except (ValueError, KeyError) as exc:
+        raise InputError(f"{index}: not a pipeline index ({exc})") from None
+
+
+def family_of(source: str) -> Family:
+    _import_diffusers()
+    name = pipeline_class_name(source)
+    if name not in FAMILIES:
+        raise InputError(f"{source} is a {name}; diffusers keyframe renderers: {', '.join(FAMILIES)}")
+    return FAMILIES[name]
+
+
+def device_and_dtype():
+    """CUDA with bfloat16 where there is a GPU; the CPU with float32 otherwise."""
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda", torch.bfloat16
+    return "cpu", torch.float32
+
+
+def prompt_for(shot: Shot, style: StyleBible | None) -> str:
+    parts = [shot.prompt.rstrip(". "), COMPOSITION_WORDS[shot.composition]]
+    if style:
+        parts += [style.medium, style.lighting]
+    return ", ".join(p for p in parts if p)
+
+
+class DiffusersRenderer(Renderer):
+    name = "diffusers"
+
+    def __init__(self, source: str, cfg: RenderConfig) -> None:
+        diffusers = _import_diffusers()
+        self.family = family_of(source)
+        self.capabilities = self.family.capabilities
+        self.cfg = cfg
+        self.device, dtype = device_and_dtype()
+        log.info("loading %s on %s (%s)", source, self.device, dtype)
+        if not log.isEnabledFor(logging.INFO):
+            diffusers.utils.logging.disable_progress_bar()
+        self.pipe = diffusers.DiffusionPipeline.from_pretrained(source, dtype=dtype)
+        if cfg.offload and self.device == "cuda":
+            self.pipe.enable_model_cpu_offload()
+        else:
+            self.pipe.to(self.device)
+        self.pipe.set_progress_bar_config(disable=True)
+        self.takes = set(inspect.signature(self.pipe.__call__).parameters)
+        self._img2img = None
+        self._lock = threading.Lock()  # one picture at a time per pipeline
+
+    @property
+    def draw_size(self) -> tuple[int, int]:
+        w, h = (self.cfg.draw_width or self.family.size[0]), (self.cfg.draw_height or self.family.size[1])
+        return w - w % 16, h - h % 16
+
+    def _img2img_pipe(self):
+        if self._img2img is None:
+            from diffusers import AutoPipelineForImage2Image
+
+            self._img2img = AutoPipelineForImage2Image.from_pipe(self.pipe)
+            self._img2img.set_progress_bar_config(disable=True)
+        return self._img2img
+
+    def render(
+        self, shot: Shot, *, seed: int, width: int, height: int, style: StyleBible | None = None, references: Sequence[Image.Image] = ()
+    ) -> Image.Image:
+        import torch
+
+        w, h = self.draw_size
+        # References at the size the model draws (FLUX.2 takes none under 64 px a side).
+        grow = max(1.0, MIN_REFERENCE_SIDE / min(w, h))
+        refs = [r.convert("RGB").resize((round(w * grow), round(h * grow)), Image.LANCZOS) for r in references]
+        kwargs: dict = {
+            "prompt": prompt_for(shot, style),
+            "num_inference_steps": self.cfg.steps or self.family.steps,
+            "guidance_scale": self.family.guidance if self.cfg.guidance is None else self.cfg.guidance,
+            "generator": torch.Generator("cpu").manual_seed(seed),
+            "height": h,
+            "width": w,
+        }
+        if self.family.negative and "negative_prompt" in self.takes:
+            kwargs["negative_prompt"] = self.cfg.negative_prompt
+        pipe = self.pipe
+        if refs and self.family.references == "list":
+            kwargs["image"] = refs
+        elif refs and self.family.references == "single":
+            kwargs["image"] = refs[0]
+        elif refs:
+            pipe = self._img2img_pipe()
+            kwargs.update(image=refs[0], strength=self.cfg.reference_strength)
+        with self._lock:
+            image = pipe(**kwargs).images[0]
+        image = image.convert("RGB")
+        return image if image.size == (width, height) else image.resize((width, height), Image.LANCZOS)

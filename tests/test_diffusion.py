@@ -1,0 +1,136 @@
+"""diffusers keyframes through the real `from_pretrained` path, on a tiny random FLUX.2 [klein]
+pipeline built from configs here (no downloads), alone and inside the whole flow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import av
+import numpy as np
+import pytest
+from PIL import Image
+
+pytest.importorskip("diffusers")
+
+from renderers import capabilities, load_renderer, parse_id  # noqa: E402
+from schemas import QAReport, ShotList  # noqa: E402
+from schemas.shots import Shot  # noqa: E402
+from songflow.config import RenderConfig  # noqa: E402
+from songflow.errors import InputError  # noqa: E402
+from songflow.store import SongOutputs  # noqa: E402
+from tests.conftest import SHORT_TITLE  # noqa: E402
+from tests.tiny_diffusion import flux2_klein  # noqa: E402
+
+DRAW = {"render.draw_width": "96", "render.draw_height": "64"}  # the tiny model draws small; keyframes are 1280x720
+
+
+@pytest.fixture(scope="session", autouse=True)
+def offline(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    yield
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def tiny_klein(tmp_path_factory):
+    return flux2_klein(tmp_path_factory.mktemp("pipelines") / "tiny-flux2-klein")
+
+
+@pytest.fixture
+def spy(monkeypatch):
+    """What the pipeline was called with, per call."""
+    from diffusers import Flux2KleinPipeline
+
+    calls: list[dict] = []
+    real = Flux2KleinPipeline.__call__
+
+    def record(self, *args, **kwargs):
+        calls.append(kwargs)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Flux2KleinPipeline, "__call__", record)
+    return calls
+
+
+def _shot(**kw) -> Shot:
+    base = dict(prompt="a dancer on a rooftop in neon rain", composition="center", index=0, scene_index=0, start=0.0, end=2.0,
+                setting="rooftop", subject="dancer", palette=["#0b1d3a", "#5483b3", "#f4d35e"], camera="push", seed=3)
+    return Shot(**{**base, **kw})
+
+
+def test_capabilities_are_known_from_the_id_before_loading(tiny_klein, tmp_path):
+    caps = capabilities(f"diffusers:{tiny_klein}")
+    assert caps.references and not caps.video
+    assert not capabilities("procedural").references
+    with pytest.raises(InputError, match="no model_index.json"):
+        capabilities(f"diffusers:{tmp_path}")
+    with pytest.raises(InputError, match="renderer folder not found"):
+        capabilities("diffusers:./no/such/folder")
+    (tmp_path / "model_index.json").write_text(json.dumps({"_class_name": "AudioLDMPipeline"}))
+    with pytest.raises(InputError, match="is a AudioLDMPipeline; diffusers keyframe renderers: Flux2KleinPipeline"):
+        capabilities(f"diffusers:{tmp_path}")
+    for bad in ("dall-e", "diffusers:", "procedural:x", ""):
+        with pytest.raises(InputError, match="unknown renderer"):
+            parse_id(bad)
+
+
+def test_same_seed_same_pixels_and_references_reach_the_pipeline(tiny_klein, spy):
+    renderer = load_renderer(RenderConfig(renderer=f"diffusers:{tiny_klein}", draw_width=96, draw_height=64))
+    shot = _shot()
+    a = np.asarray(renderer.render(shot, seed=3, width=320, height=180), dtype=float)
+    b = np.asarray(renderer.render(shot, seed=3, width=320, height=180), dtype=float)
+    c = np.asarray(renderer.render(shot, seed=4, width=320, height=180), dtype=float)
+    ref = Image.new("RGB", (1280, 720), (200, 30, 30))
+    d = np.asarray(renderer.render(shot, seed=3, width=320, height=180, references=[ref]), dtype=float)
+    assert a.shape == (180, 320, 3)
+    assert np.array_equal(a, b) and np.abs(a - c).mean() > 5
+    assert "image" not in spy[0] and [im.size for im in spy[3]["image"]] == [(96, 64)]
+    assert not np.array_equal(a, d)  # the reference changed the picture
+    assert spy[0]["prompt"].startswith("a dancer on a rooftop in neon rain, subject centred")
+    assert spy[0]["num_inference_steps"] == 4 and spy[0]["guidance_scale"] == 1.0  # FLUX.2 klein's own defaults
+    assert renderer is load_renderer(RenderConfig(renderer=f"diffusers:{tiny_klein}", draw_width=96, draw_height=64))  # loaded once
+
+
+def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein, tmp_path, spy):
+    """The short song's stages 1-3 (from the end-to-end run), rendered again with the tiny pipeline:
+    each scene's first keyframe is the reference of its other shots, the video is whole and on time."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import make_video
+
+    outputs = tmp_path / "outputs"
+    before = e2e["out"]
+    out = SongOutputs.for_song(outputs, SHORT_TITLE)
+    out.root.mkdir(parents=True)
+    for stage in ("analysis", "scenes", "shots"):
+        shutil.copy2(before.path(stage), out.path(stage))
+    with prefect_test_harness(server_startup_timeout=120):
+        state = make_video(
+            audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render",
+            renderer=f"diffusers:{tiny_klein}", settings=DRAW, return_state=True,
+        )
+    assert state.is_completed(), state.message  # the timing rules held (a broken one fails the run)
+    shots = out.load("shots", ShotList).shots
+    qa = out.load("qa", QAReport)
+    first_of_scene = {}
+    for s in shots:
+        first_of_scene.setdefault(s.scene_index, s.index)
+    for s, result in zip(shots, qa.shots):
+        first = first_of_scene[s.scene_index]
+        chosen = qa.shots[first].attempts[qa.shots[first].chosen_attempt].image
+        for attempt in result.attempts:
+            assert attempt.references == ([] if first == s.index else [chosen]), (s.index, attempt)
+    # every render went through the pipeline, and those with a reference passed it on
+    with_refs = sum(len(r.attempts) for s, r in zip(shots, qa.shots) if first_of_scene[s.scene_index] != s.index)
+    assert len(spy) == sum(len(r.attempts) for r in qa.shots)
+    assert sum("image" in call for call in spy) == with_refs > 0
+    # keyframes at the video's size, drawn by the model (not the procedural art of the first run)
+    mine = Image.open(out.root / qa.shots[0].attempts[0].image)
+    theirs = Image.open(before.root / "keyframes" / "shot_000_a0.png")
+    assert mine.size == (1280, 720) and not np.array_equal(np.asarray(mine), np.asarray(theirs))
+    with av.open(str(out.video)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+    assert abs(frames - round(shots[-1].end * 24)) <= 1

@@ -1,0 +1,70 @@
+"""Tiny random diffusers pipelines built from configs, saved with `save_pretrained`: songflow loads
+them through the same `from_pretrained` path as a real checkpoint. Sizes follow diffusers' own
+`get_dummy_components()`; a byte-level BPE tokenizer trained here stands in for Qwen's.
+
+    python -m tests.tiny_diffusion flux2-klein /tmp/tiny-klein
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+CORPUS = [
+    "a lone figure on a rooftop under neon rain, wide shot, grainy 35mm film",
+    "ocean waves at dusk, close-up, soft golden light, the same dancer in a red coat",
+    "city skyline at midnight, subject centred, low horizon, cinematic lighting",
+]
+
+
+def byte_bpe_tokenizer(vocab_size: int = 512):
+    """A byte-level BPE tokenizer (any text encodes) with chat markers and a pad token."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tok.train_from_iterator(CORPUS * 4, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<|endoftext|>", eos_token="<|im_end|>", model_max_length=512)
+    fast.chat_template = CHAT_TEMPLATE
+    return fast
+
+
+def flux2_klein(folder: Path) -> Path:
+    """FLUX.2 [klein]: Qwen3 text encoder (28 layers, as the pipeline reads layers 9, 18 and 27),
+    a 1-block transformer and a 1-level VAE. Renders 64x36 in well under a second on a CPU."""
+    import torch
+    from diffusers import AutoencoderKLFlux2, FlowMatchEulerDiscreteScheduler, Flux2KleinPipeline, Flux2Transformer2DModel
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    tokenizer = byte_bpe_tokenizer()
+    torch.manual_seed(0)
+    transformer = Flux2Transformer2DModel(
+        patch_size=1, in_channels=4, num_layers=1, num_single_layers=1, attention_head_dim=16, num_attention_heads=2,
+        joint_attention_dim=48, timestep_guidance_channels=256, axes_dims_rope=[4, 4, 4, 4], guidance_embeds=False,
+    )
+    config = Qwen3Config(
+        intermediate_size=16, hidden_size=16, num_hidden_layers=28, num_attention_heads=2, num_key_value_heads=2,
+        vocab_size=len(tokenizer), max_position_embeddings=1024,
+    )
+    text_encoder = Qwen3ForCausalLM(config)
+    vae = AutoencoderKLFlux2(
+        sample_size=32, in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",), up_block_types=("UpDecoderBlock2D",),
+        block_out_channels=(4,), layers_per_block=1, latent_channels=1, norm_num_groups=1, use_quant_conv=False, use_post_quant_conv=False,
+    )
+    pipe = Flux2KleinPipeline(scheduler=FlowMatchEulerDiscreteScheduler(), text_encoder=text_encoder, tokenizer=tokenizer, transformer=transformer, vae=vae)
+    pipe.save_pretrained(folder)
+    return folder
+
+
+BUILDERS = {"flux2-klein": flux2_klein}
+
+if __name__ == "__main__":
+    print(BUILDERS[sys.argv[1]](Path(sys.argv[2])))
