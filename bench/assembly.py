@@ -143,7 +143,7 @@ def assemble_moviepy(
 
 
 def main() -> None:
-    from backends.renderers import ProceduralRenderer
+    from renderers.procedural import ProceduralRenderer
     from songflow import synth
     from songflow.lyrics import read_lyrics
     from stages.analyze import analyze_song
