@@ -129,7 +129,10 @@ class DiffusersRenderer(Renderer):
         self.device, dtype = device_and_dtype()
         log.info("loading %s on %s (%s)", source, self.device, dtype)
         if not log.isEnabledFor(logging.INFO):
+            import transformers
+
             diffusers.utils.logging.disable_progress_bar()
+            transformers.utils.logging.disable_progress_bar()
         self.pipe = diffusers.DiffusionPipeline.from_pretrained(source, dtype=dtype)
         if cfg.offload and self.device == "cuda":
             self.pipe.enable_model_cpu_offload()

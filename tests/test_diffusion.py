@@ -20,7 +20,7 @@ from songflow.config import RenderConfig  # noqa: E402
 from songflow.errors import InputError  # noqa: E402
 from songflow.store import SongOutputs  # noqa: E402
 from tests.conftest import SHORT_TITLE  # noqa: E402
-from tests.tiny_diffusion import flux2_klein  # noqa: E402
+from tests.tiny_diffusion import flux1, flux2_klein  # noqa: E402
 
 DRAW = {"render.draw_width": "96", "render.draw_height": "64"}  # the tiny model draws small; keyframes are 1280x720
 
@@ -52,6 +52,11 @@ def spy(monkeypatch):
 
     monkeypatch.setattr(Flux2KleinPipeline, "__call__", record)
     return calls
+
+
+@pytest.fixture(scope="session")
+def tiny_flux1(tmp_path_factory):
+    return flux1(tmp_path_factory.mktemp("pipelines") / "tiny-flux1")
 
 
 def _shot(**kw) -> Shot:
@@ -91,6 +96,26 @@ def test_same_seed_same_pixels_and_references_reach_the_pipeline(tiny_klein, spy
     assert spy[0]["prompt"].startswith("a dancer on a rooftop in neon rain, subject centred")
     assert spy[0]["num_inference_steps"] == 4 and spy[0]["guidance_scale"] == 1.0  # FLUX.2 klein's own defaults
     assert renderer is load_renderer(RenderConfig(renderer=f"diffusers:{tiny_klein}", draw_width=96, draw_height=64))  # loaded once
+
+
+def test_a_family_without_a_reference_input_draws_from_the_reference_by_img2img(tiny_flux1, monkeypatch):
+    from diffusers import FluxImg2ImgPipeline, FluxPipeline
+
+    calls: dict[str, list] = {"txt2img": [], "img2img": []}
+    for cls, name in ((FluxPipeline, "txt2img"), (FluxImg2ImgPipeline, "img2img")):
+        real = cls.__call__
+        monkeypatch.setattr(cls, "__call__", lambda self, *a, _real=real, _n=name, **kw: calls[_n].append(kw) or _real(self, *a, **kw))
+    cfg = RenderConfig(renderer=f"diffusers:{tiny_flux1}", draw_width=96, draw_height=64, steps=2)
+    renderer = load_renderer(cfg)
+    assert renderer.capabilities.references
+    shot = _shot(composition="wide")
+    plain = np.asarray(renderer.render(shot, seed=5, width=320, height=180), dtype=float)
+    ref = Image.new("RGB", (1280, 720), (20, 40, 200))
+    guided = np.asarray(renderer.render(shot, seed=5, width=320, height=180, references=[ref]), dtype=float)
+    again = np.asarray(renderer.render(shot, seed=5, width=320, height=180, references=[ref]), dtype=float)
+    assert len(calls["txt2img"]) == 1 and len(calls["img2img"]) == 2
+    assert calls["img2img"][0]["image"].size == (96, 64) and calls["img2img"][0]["strength"] == cfg.reference_strength
+    assert np.array_equal(guided, again) and np.abs(plain - guided).mean() > 5  # (random weights: no colour to inherit)
 
 
 def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein, tmp_path, spy):

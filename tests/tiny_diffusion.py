@@ -64,7 +64,38 @@ def flux2_klein(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"flux2-klein": flux2_klein}
+def flux1(folder: Path) -> Path:
+    """Flux.1, a text-to-image family with no reference input (songflow uses img2img from a
+    reference): CLIP and T5 text encoders, a 1-block transformer, a 1-level VAE."""
+    import torch
+    from diffusers import AutoencoderKL, FlowMatchEulerDiscreteScheduler, FluxPipeline, FluxTransformer2DModel
+    from transformers import CLIPTextConfig, CLIPTextModel, T5Config, T5EncoderModel
+
+    clip_tok, t5_tok = byte_bpe_tokenizer(), byte_bpe_tokenizer()
+    clip_tok.model_max_length = 77
+    torch.manual_seed(0)
+    transformer = FluxTransformer2DModel(
+        patch_size=1, in_channels=4, num_layers=1, num_single_layers=1, attention_head_dim=16, num_attention_heads=2,
+        joint_attention_dim=32, pooled_projection_dim=32, axes_dims_rope=[4, 4, 8],
+    )
+    clip = CLIPTextModel(CLIPTextConfig(
+        bos_token_id=0, eos_token_id=2, hidden_size=32, intermediate_size=37, num_attention_heads=4, num_hidden_layers=2,
+        pad_token_id=0, vocab_size=len(clip_tok), projection_dim=32,
+    ))
+    t5 = T5EncoderModel(T5Config(vocab_size=len(t5_tok), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4, pad_token_id=0))
+    vae = AutoencoderKL(
+        sample_size=32, in_channels=3, out_channels=3, block_out_channels=(4,), layers_per_block=1, latent_channels=1,
+        norm_num_groups=1, use_quant_conv=False, use_post_quant_conv=False, shift_factor=0.0609, scaling_factor=1.5035,
+    )
+    pipe = FluxPipeline(
+        scheduler=FlowMatchEulerDiscreteScheduler(), text_encoder=clip, tokenizer=clip_tok, text_encoder_2=t5, tokenizer_2=t5_tok,
+        transformer=transformer, vae=vae, image_encoder=None, feature_extractor=None,
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+BUILDERS = {"flux2-klein": flux2_klein, "flux1": flux1}
 
 if __name__ == "__main__":
     print(BUILDERS[sys.argv[1]](Path(sys.argv[2])))
