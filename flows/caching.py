@@ -28,7 +28,8 @@ STAGE_VERSIONS = {
     "shots": 3,
     "render": 2,
     "qa": 2,
-    "assemble": 3,
+    "motion": 1,
+    "assemble": 4,
     "report": 2,
 }
 

@@ -40,16 +40,21 @@ from stages.plan_scenes import plan_scenes
 from stages.qa_keyframes import qa_report, qa_shot
 from stages.render_keyframes import keyframe_name, render_keyframe
 from renderers import capabilities as renderer_capabilities
-from renderers import load_renderer
+from renderers import load_motion, load_renderer
+from schemas.clips import ClipReport, ShotClip
+from stages.animate_shots import animate_shot
+from stages.assemble import plan_frames
 from stages.timing_report import check_timing, timing_report
 from stages.write_shots import write_shots
 
-STAGES = ("analyze", "plan", "shots", "render", "qa", "assemble")
-Stage = Literal["analyze", "plan", "shots", "render", "qa", "assemble"]
+STAGES = ("analyze", "plan", "shots", "render", "qa", "motion", "assemble")
+Stage = Literal["analyze", "plan", "shots", "render", "qa", "motion", "assemble"]
 
 # Tasks that run a model carry this tag: `prefect concurrency-limit create songflow-model 1` on a
 # server keeps two runs on one machine from loading two copies of a model at once.
 MODEL_TAG = "songflow-model"
+# Keyframe and clip tasks (a diffusion model on the GPU): `prefect concurrency-limit create songflow-gpu 1`.
+GPU_TAG = "songflow-gpu"
 
 
 class ModelPool:
@@ -146,6 +151,7 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
     task_run_name="render-shot-{shot.index}",
     cache_key_fn=stage_key("render", config=("render",)),
     persist_result=True,
+    tags=[GPU_TAG],
 )
 def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
     return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references)
@@ -173,9 +179,22 @@ def qa_task(
     )
 
 
+@task(
+    name="motion",
+    task_run_name="motion-shot-{shot.index}",
+    cache_key_fn=stage_key("motion", config=("render", "assemble")),
+    persist_result=True,
+    tags=[GPU_TAG],
+)
+def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotClip:
+    return animate_shot(shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style)
+
+
 @task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), persist_result=True)
-def assemble_task(analysis: SongAnalysis, shots: ShotList, keyframes: list[Path], cfg: PipelineConfig, out: SongOutputs) -> Path:
-    return assemble_video(analysis, shots, keyframes, out.video, cfg.assemble)
+def assemble_task(
+    analysis: SongAnalysis, shots: ShotList, keyframes: list[Path], cfg: PipelineConfig, out: SongOutputs, clips: list[Path | None] | None = None
+) -> Path:
+    return assemble_video(analysis, shots, keyframes, out.video, cfg.assemble, clips=clips)
 
 
 @task(name="timing")
@@ -301,6 +320,7 @@ def make_video(
     look: Literal["auto", "always", "never"] | None = None,
     thinking: bool | None = None,
     renderer: str | None = None,
+    motion: str | None = None,
     settings: dict[str, str] | None = None,
 ) -> Path:
     """Song in, music video out. `from_stage` recomputes that stage and all after it.
@@ -311,7 +331,7 @@ def make_video(
     logger = get_run_logger()
     cfg = from_env(
         preset, model=model, outputs=outputs, stage_models=stage_models, listen=listen, beats=beats, look=look, thinking=thinking, renderer=renderer,
-        settings=settings,
+        motion=motion, settings=settings,
     )
     backends.check_capabilities(cfg)
     name = song_name(audio, title)
@@ -448,9 +468,10 @@ def make_video(
     show.start("assemble")
 
     chosen = [out.root / e.attempts[e.chosen_attempt].image for e in report.shots]
-    video = assemble_task.with_options(**fresh("assemble"))(analysis, shots, chosen, cfg, out)
+    clips = _motion(analysis, shots, chosen, plan.style, cfg, out, show, fresh=fresh("motion"), from_disk=from_disk("motion"))
+    video = assemble_task.with_options(**fresh("assemble"))(analysis, shots, chosen, cfg, out, clips)
     if not video.is_file():
-        video = assemble_task.with_options(refresh_cache=True)(analysis, shots, chosen, cfg, out)
+        video = assemble_task.with_options(refresh_cache=True)(analysis, shots, chosen, cfg, out, clips)
     show.finish("assemble", f"{video.name}, {analysis.duration:.1f}s")
     show.start("timing")
     timing = timing_task(analysis, shots, video, cfg)
@@ -474,6 +495,33 @@ def make_video(
     check_timing(timing, out.path("timing"))
     logger.info("video: %s", video)
     return video
+
+
+def _motion(analysis, shots: ShotList, chosen: list[Path], style: StyleBible, cfg: PipelineConfig, out: SongOutputs, show, *, fresh: dict, from_disk: bool):
+    """Each shot's clip from its chosen keyframe (None where it keeps its still): clips.json."""
+    if cfg.render.motion == "kenburns":
+        return None
+    show.start("motion", total=len(shots.shots))
+    if from_disk:
+        report = out.load("clips", ClipReport)
+    else:
+        frames = plan_frames(analysis, shots, cfg.assemble)
+        progress = create_progress_artifact(0.0, key=_artifact_key(out, "motion-progress"), description="Image-to-video clips")
+        made = []
+        for i, (shot, keyframe, f) in enumerate(zip(shots.shots, chosen, frames.shots)):
+            args = (shot, keyframe, f.lead + (f.last - f.first) + f.tail, style, cfg, out)
+            clip = motion_task.with_options(**fresh)(*args)
+            if clip.clip and not (out.root / clip.clip).is_file():
+                clip = motion_task.with_options(refresh_cache=True)(*args)
+            made.append(clip)
+            update_progress_artifact(progress, 100.0 * (i + 1) / len(shots.shots))
+            show.advance("motion")
+        report = ClipReport(model=cfg.render.motion, fps=cfg.assemble.fps, shots=made)
+        out.save("clips", report)
+    fell = [c for c in report.shots if c.clip is None]
+    note = f"; {len(fell)} kept their stills (Ken Burns): " + "; ".join(f"shot {c.shot_index}: {c.fallback}" for c in fell[:2]) if fell else ""
+    show.finish("motion", f"{len(report.shots) - len(fell)}/{len(report.shots)} shots move{note}")
+    return [out.root / c.clip if c.clip else None for c in report.shots]
 
 
 def _check_plan_fits(plan: ScenePlan, analysis: SongAnalysis) -> None:

@@ -1,7 +1,11 @@
 """Renderers, chosen by an id string like models are.
 
+Keyframes (`--renderer`, `RenderConfig.renderer`):
     procedural                    offline procedural art (the default)
     diffusers:<hub id or folder>  a diffusers text-to-image pipeline (FLUX.2 klein, Flux.1, SDXL, ...)
+Shot motion (`--motion`, `RenderConfig.motion`):
+    kenburns                      the assembly's eased zoom and pan over the still (the default)
+    diffusers:<hub id or folder>  a diffusers image-to-video pipeline (Wan 2.x I2V)
 
 What a renderer takes and makes (`Capabilities`) is known from its id before the run starts; each
 renderer is loaded once per process and shared by the shot tasks.
@@ -9,9 +13,10 @@ renderer is loaded once per process and shared by the shot tasks.
 
 from __future__ import annotations
 
+import math
 import threading
 
-from renderers.base import Capabilities, Renderer
+from renderers.base import Capabilities, Motion, Renderer
 from songflow.config import RenderConfig
 from songflow.errors import InputError
 
@@ -19,14 +24,53 @@ SCHEMES = {
     "procedural": "procedural",
     "diffusers": "diffusers:<hub id or local folder>",
 }
+MOTION_SCHEMES = {
+    "kenburns": "kenburns",
+    "diffusers": "diffusers:<hub id or local folder>",
+}
+BUILT_IN = {"procedural", "kenburns"}
 
 
-def parse_id(renderer_id: str) -> tuple[str, str]:
+def parse_id(renderer_id: str, *, schemes: dict[str, str] = SCHEMES, what: str = "renderer") -> tuple[str, str]:
     """('procedural', '') or ('diffusers', '<id or folder>'); an unknown or empty id is an InputError."""
     scheme, _, rest = renderer_id.partition(":")
-    if scheme not in SCHEMES or (scheme == "procedural") != (rest == ""):
-        raise InputError(f"unknown renderer {renderer_id!r}; valid: {', '.join(SCHEMES.values())}")
+    if scheme not in schemes or (scheme in BUILT_IN) != (rest == ""):
+        raise InputError(f"unknown {what} {renderer_id!r}; valid: {', '.join(schemes.values())}")
     return scheme, rest
+
+
+def parse_motion_id(motion_id: str) -> tuple[str, str]:
+    return parse_id(motion_id, schemes=MOTION_SCHEMES, what="motion")
+
+
+def motion_capabilities(motion_id: str) -> Capabilities | None:
+    """What the image-to-video model named by `motion_id` makes; None for kenburns (no clips)."""
+    scheme, rest = parse_motion_id(motion_id)
+    if scheme == "kenburns":
+        return None
+    from renderers.diffusers import video_family_of
+
+    return video_family_of(rest).capabilities
+
+
+def native_frames(frames: int, fps: int, caps: Capabilities) -> int:
+    """The clip length to ask a video model for: the first count it can make (frame_step * k +
+    frame_offset) that covers `frames` output frames at `fps`, or its longest."""
+    need = max(1, math.ceil(frames * caps.fps / fps - 1e-9))
+    k = max(0, math.ceil((need - caps.frame_offset) / caps.frame_step))
+    n = caps.frame_step * k + caps.frame_offset
+    if caps.max_frames and n > caps.max_frames:
+        n = caps.frame_step * ((caps.max_frames - caps.frame_offset) // caps.frame_step) + caps.frame_offset
+    return n
+
+
+def retime(native: int, native_fps: float, frames: int, fps: int) -> list[int]:
+    """For each of `frames` output frames at `fps`, the native frame it shows: the clip plays at its
+    own speed and its surplus is trimmed; a clip shorter than the shot (the model's longest) is
+    slowed to fill it. Either way the shot keeps exactly `frames` frames."""
+    if native / native_fps >= frames / fps - 1e-9:
+        return [min(native - 1, int(i * native_fps / fps + 1e-9)) for i in range(frames)]
+    return [min(native - 1, int(i * native / frames)) for i in range(frames)]
 
 
 def capabilities(renderer_id: str) -> Capabilities:
@@ -42,7 +86,9 @@ def capabilities(renderer_id: str) -> Capabilities:
 
 
 def check_renderer(cfg: RenderConfig) -> Capabilities:
-    """Fail before the run starts with one line when the renderer cannot be used here."""
+    """Fail before the run starts with one line when the renderer or the motion model cannot be
+    used here (unknown id, missing package or folder, a model of the wrong kind)."""
+    motion_capabilities(cfg.motion)
     return capabilities(cfg.renderer)
 
 
@@ -72,10 +118,28 @@ def _load(cfg: RenderConfig) -> Renderer:
 
 
 RENDERERS = RendererPool()
+_MOTIONS: dict[RenderConfig, Motion] = {}
+_MOTION_LOCK = threading.Lock()
 
 
 def load_renderer(cfg: RenderConfig) -> Renderer:
     return RENDERERS.get(cfg)
 
 
-__all__ = ["Capabilities", "Renderer", "RENDERERS", "capabilities", "check_renderer", "load_renderer", "parse_id"]
+def load_motion(cfg: RenderConfig) -> Motion | None:
+    """The image-to-video model (loaded once per process), or None for kenburns."""
+    scheme, rest = parse_motion_id(cfg.motion)
+    if scheme == "kenburns":
+        return None
+    with _MOTION_LOCK:
+        if cfg not in _MOTIONS:
+            from renderers.diffusers import DiffusersMotion
+
+            _MOTIONS[cfg] = DiffusersMotion(rest, cfg)
+        return _MOTIONS[cfg]
+
+
+__all__ = [
+    "Capabilities", "Motion", "Renderer", "RENDERERS", "capabilities", "check_renderer", "load_motion", "load_renderer",
+    "motion_capabilities", "native_frames", "parse_id", "parse_motion_id", "retime",
+]

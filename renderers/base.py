@@ -32,6 +32,18 @@ class Capabilities:
         return ", ".join(parts)
 
 
+class Motion(abc.ABC):
+    """Turns a shot's keyframe into a moving clip."""
+
+    name: str
+    capabilities: Capabilities
+
+    @abc.abstractmethod
+    def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None) -> list[Image.Image]:
+        """`frames` pictures (its native frame count, `capabilities.frame_step` * k +
+        `frame_offset`) moving from `keyframe`, at its native frame rate."""
+
+
 class Renderer(abc.ABC):
     """Turns a shot into a keyframe image."""
 

@@ -1,5 +1,5 @@
-"""Keyframes from a diffusers text-to-image pipeline: a hub id or a local folder, loaded with
-`DiffusionPipeline.from_pretrained` (never with remote code).
+"""Keyframes from a diffusers text-to-image pipeline, and moving shots from an image-to-video one:
+a hub id or a local folder, loaded with `DiffusionPipeline.from_pretrained` (never with remote code).
 
 Reference pictures (a character's first keyframe, the scene's first keyframe) go to the pipeline's
 own reference input where it has one (FLUX.2 `image=[...]`, Flux Kontext `image=`); a plain
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from renderers.base import Capabilities, Renderer
+from renderers.base import Capabilities, Motion, Renderer
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.config import RenderConfig
@@ -98,8 +98,58 @@ def family_of(source: str) -> Family:
     _import_diffusers()
     name = pipeline_class_name(source)
     if name not in FAMILIES:
-        raise InputError(f"{source} is a {name}; diffusers keyframe renderers: {', '.join(FAMILIES)}")
+        hint = " (an image-to-video model: use it with --motion)" if name in VIDEO_FAMILIES else ""
+        raise InputError(f"{source} is a {name}{hint}; diffusers keyframe renderers: {', '.join(FAMILIES)}")
     return FAMILIES[name]
+
+
+@dataclass(frozen=True)
+class VideoFamily:
+    """An image-to-video pipeline class: its frame-count rule, frame rate and defaults."""
+
+    capabilities: Capabilities
+    steps: int
+    guidance: float
+    size: tuple[int, int]
+    negative: bool = True
+
+
+VIDEO_FAMILIES: dict[str, VideoFamily] = {
+    # Wan 2.1 / 2.2 I2V (14B; A14B): 16 fps, clips of 4k+1 frames up to 81 (5 s).
+    "WanImageToVideoPipeline": VideoFamily(
+        Capabilities(references=False, video=True, frame_step=4, frame_offset=1, fps=16.0, max_frames=81), 30, 5.0, (832, 480)
+    ),
+}
+
+VIDEO_NEGATIVE = "static, frozen frame, blurry, distorted, morphing faces, extra limbs, text, watermark"
+
+
+def video_family_of(source: str) -> VideoFamily:
+    _import_diffusers()
+    name = pipeline_class_name(source)
+    if name not in VIDEO_FAMILIES:
+        hint = " (a still-image model: use it with --renderer)" if name in FAMILIES else ""
+        raise InputError(f"{source} is a {name}{hint}; diffusers image-to-video models: {', '.join(VIDEO_FAMILIES)}")
+    return VIDEO_FAMILIES[name]
+
+
+def load_pipeline(source: str, *, offload: bool):
+    """The pipeline on CUDA (bfloat16) or the CPU (float32), progress bars off unless verbose."""
+    diffusers = _import_diffusers()
+    device, dtype = device_and_dtype()
+    log.info("loading %s on %s (%s)", source, device, dtype)
+    if not log.isEnabledFor(logging.INFO):
+        import transformers
+
+        diffusers.utils.logging.disable_progress_bar()
+        transformers.utils.logging.disable_progress_bar()
+    pipe = diffusers.DiffusionPipeline.from_pretrained(source, dtype=dtype)
+    if offload and device == "cuda":
+        pipe.enable_model_cpu_offload()
+    else:
+        pipe.to(device)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe, device
 
 
 def device_and_dtype():
@@ -122,23 +172,10 @@ class DiffusersRenderer(Renderer):
     name = "diffusers"
 
     def __init__(self, source: str, cfg: RenderConfig) -> None:
-        diffusers = _import_diffusers()
         self.family = family_of(source)
         self.capabilities = self.family.capabilities
         self.cfg = cfg
-        self.device, dtype = device_and_dtype()
-        log.info("loading %s on %s (%s)", source, self.device, dtype)
-        if not log.isEnabledFor(logging.INFO):
-            import transformers
-
-            diffusers.utils.logging.disable_progress_bar()
-            transformers.utils.logging.disable_progress_bar()
-        self.pipe = diffusers.DiffusionPipeline.from_pretrained(source, dtype=dtype)
-        if cfg.offload and self.device == "cuda":
-            self.pipe.enable_model_cpu_offload()
-        else:
-            self.pipe.to(self.device)
-        self.pipe.set_progress_bar_config(disable=True)
+        self.pipe, self.device = load_pipeline(source, offload=cfg.offload)
         self.takes = set(inspect.signature(self.pipe.__call__).parameters)
         self._img2img = None
         self._lock = threading.Lock()  # one picture at a time per pipeline
@@ -187,3 +224,45 @@ class DiffusersRenderer(Renderer):
             image = pipe(**kwargs).images[0]
         image = image.convert("RGB")
         return image if image.size == (width, height) else image.resize((width, height), Image.LANCZOS)
+
+
+class DiffusersMotion(Motion):
+    """Image-to-video from the shot's chosen keyframe (Wan 2.x I2V)."""
+
+    name = "diffusers"
+
+    def __init__(self, source: str, cfg: RenderConfig) -> None:
+        self.family = video_family_of(source)
+        self.capabilities = self.family.capabilities
+        self.cfg = cfg
+        self.pipe, self.device = load_pipeline(source, offload=cfg.offload)
+        self.takes = set(inspect.signature(self.pipe.__call__).parameters)
+        self._lock = threading.Lock()
+
+    @property
+    def draw_size(self) -> tuple[int, int]:
+        w, h = (self.cfg.motion_width or self.family.size[0]), (self.cfg.motion_height or self.family.size[1])
+        return w - w % 16, h - h % 16
+
+    def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None) -> list[Image.Image]:
+        import torch
+
+        w, h = self.draw_size
+        kwargs: dict = {
+            "image": keyframe.convert("RGB").resize((w, h), Image.LANCZOS),
+            "prompt": f"{prompt_for(shot, style)}, camera {shot.camera.replace('_', ' ')}",
+            "height": h,
+            "width": w,
+            "num_frames": frames,
+            "num_inference_steps": self.cfg.motion_steps or self.family.steps,
+            "guidance_scale": self.family.guidance if self.cfg.motion_guidance is None else self.cfg.motion_guidance,
+            "generator": torch.Generator("cpu").manual_seed(seed),
+            "output_type": "pil",
+        }
+        if self.family.negative and "negative_prompt" in self.takes:
+            kwargs["negative_prompt"] = VIDEO_NEGATIVE
+        with self._lock:
+            clip = list(self.pipe(**kwargs).frames[0])
+        if len(clip) != frames:
+            raise RuntimeError(f"{type(self.pipe).__name__} made {len(clip)} frames, not the {frames} asked for")
+        return [im.convert("RGB") for im in clip]

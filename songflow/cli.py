@@ -32,6 +32,7 @@ def _model_settings(args: argparse.Namespace) -> dict:
         "look": getattr(args, "look", None),
         "thinking": getattr(args, "thinking", False) or None,
         "renderer": getattr(args, "renderer", None),
+        "motion": getattr(args, "motion", None),
         "settings": _settings(getattr(args, "set", None)) or None,
     }
 
@@ -222,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--listen", choices=["auto", "always", "never"], help="stage 1 hears the song with an audio model (default auto)")
         p.add_argument("--beats", choices=["librosa", "madmom"], help="beat tracker (default librosa; madmom needs the songflow[madmom] extra, non-commercial licence)")
         p.add_argument("--renderer", help="keyframe renderer: procedural (default, offline) or diffusers:<hub id or folder>")
+        p.add_argument("--motion", help="shot motion: kenburns (default) or diffusers:<hub id or folder> (image-to-video)")
         p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="any config setting, e.g. render.steps=8; repeatable")
         p.add_argument("--look", choices=["auto", "always", "never"], help="stage 4 shows keyframes to a vision model (default auto)")
         p.add_argument("--thinking", action="store_true", help="let a thinking model (Gemma 4) think first; thoughts go to outputs/<song>/thinking/")
@@ -235,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--from",
         dest="from_stage",
-        choices=["analyze", "plan", "shots", "render", "qa", "assemble"],
+        choices=["analyze", "plan", "shots", "render", "qa", "motion", "assemble"],
         help="recompute this stage and all after it; earlier stages are read from outputs/<song>/ (edits included)",
     )
     common(run)

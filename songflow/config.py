@@ -88,6 +88,14 @@ class RenderConfig(_Frozen):
     offload: bool = False
     negative_prompt: str = "text, watermark, logo, blurry, deformed hands, extra fingers"
     reference_strength: float = Field(0.65, gt=0, le=1)
+    # Shot motion: kenburns (the assembly's eased zoom/pan on the still, the default) or
+    # diffusers:<hub id or folder> (image-to-video from the shot's chosen keyframe), with the size the
+    # video model draws at, its steps and guidance (default: its family's).
+    motion: str = "kenburns"
+    motion_width: int | None = Field(None, ge=16, le=4096)
+    motion_height: int | None = Field(None, ge=16, le=4096)
+    motion_steps: int | None = Field(None, ge=1, le=200)
+    motion_guidance: float | None = Field(None, ge=0, le=30)
 
 
 class QAConfig(_Frozen):
@@ -188,7 +196,7 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     stage_models.update(overrides.pop("stage_models", None) or {})
     if stage_models:
         update["stage_models"] = {**cfg.stage_models, **stage_models}
-    for section, key in (("analyze", "listen"), ("analyze", "beats"), ("qa", "look"), ("render", "renderer")):
+    for section, key in (("analyze", "listen"), ("analyze", "beats"), ("qa", "look"), ("render", "renderer"), ("render", "motion")):
         value = overrides.pop(key, None)
         if value:
             base = update.get(section) or getattr(cfg, section)

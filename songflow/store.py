@@ -18,6 +18,7 @@ FILES = {
     "scenes": "scene_plan.json",
     "shots": "shot_list.json",
     "qa": "qa_report.json",
+    "clips": "clips.json",
     "timing": "timing_report.json",
 }
 VIDEO = "video.mp4"

@@ -1,5 +1,6 @@
 """Assemble the video in one ffmpeg filter graph: each keyframe animated by its shot's eased camera
-move (zoompan, with a beat pulse in loud sections), hard cuts inside a section, a crossfade or dip
+move (zoompan, with a beat pulse in loud sections) or, where the shot has one, its image-to-video
+clip (already exactly the shot's frames), hard cuts inside a section, a crossfade or dip
 at section changes centred on the downbeat, lyric captions burned in by libass, the song's audio,
 and the lyrics as a soft subtitle track; .srt and .vtt sidecars beside the MP4.
 
@@ -165,13 +166,20 @@ def write_subtitles(lyrics: list[LyricLine], folder: Path, cfg: AssembleConfig) 
     return srt, vtt, ass
 
 
-def build_graph(analysis: SongAnalysis, shots: ShotList, plan: FramePlan, cfg: AssembleConfig, *, captions: str | None) -> str:
-    """The filter graph: inputs 0..n-1 are the keyframes; output [v]."""
+def build_graph(
+    analysis: SongAnalysis, shots: ShotList, plan: FramePlan, cfg: AssembleConfig, *, captions: str | None, clips: list[bool] | None = None
+) -> str:
+    """The filter graph: inputs 0..n-1 are the shots' keyframes, or their clips where `clips[i]`; output [v]."""
+    clips = clips or [False] * len(shots.shots)
     parts = []
     energy = {s.index: s.energy for s in analysis.sections}
     scale = f"scale={cfg.width * cfg.supersample}:{cfg.height * cfg.supersample}:flags=lanczos"
     for i, (shot, f) in enumerate(zip(shots.shots, plan.shots)):
         n = f.lead + (f.last - f.first) + f.tail
+        if clips[i]:  # a clip of exactly n frames at the video's rate: its frames, renumbered
+            fit = f"scale={cfg.width}:{cfg.height}:flags=lanczos"
+            parts.append(f"[{i}:v]{fit},setsar=1,format=yuv420p,trim=end_frame={n},settb=1/{plan.fps},setpts=N[s{i}]")
+            continue
         t0 = (f.first - f.lead) / plan.fps
         pulses = []
         if cfg.pulse and energy[shot.scene_index] >= cfg.pulse_energy:
@@ -211,8 +219,11 @@ def assemble_video(
     keyframes: list[Path],
     out_path: Path,
     cfg: AssembleConfig = AssembleConfig(),
+    clips: list[Path | None] | None = None,
 ) -> Path:
-    """Write the MP4 (and .srt/.vtt sidecars) atomically; the video lasts round(duration * fps) frames."""
+    """Write the MP4 (and .srt/.vtt sidecars) atomically; the video lasts round(duration * fps) frames.
+    A shot with a clip (`clips[i]`, exactly its planned frames) shows it instead of its moved still."""
+    clips = clips or [None] * len(keyframes)
     out_path = Path(out_path)
     plan = plan_frames(analysis, shots, cfg)
     lyrics = [line for line in analysis.lyrics if line.text.strip()]
@@ -221,10 +232,11 @@ def assemble_video(
         srt, vtt, _ = write_subtitles(lyrics, work, cfg)
         shutil.copy(caption_font(), work / CAPTION_FONT)
         burn = "captions.ass" if cfg.captions and lyrics else None
-        (work / "graph.txt").write_text(build_graph(analysis, shots, plan, cfg, captions=burn), encoding="utf-8")
+        graph = build_graph(analysis, shots, plan, cfg, captions=burn, clips=[c is not None for c in clips])
+        (work / "graph.txt").write_text(graph, encoding="utf-8")
         cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
-        for key in keyframes:
-            cmd += ["-i", str(Path(key).resolve())]
+        for key, clip in zip(keyframes, clips):
+            cmd += ["-i", str(Path(clip or key).resolve())]
         n = len(keyframes)
         cmd += ["-i", str(Path(analysis.audio_path).resolve())]
         soft = cfg.soft_subtitles and bool(lyrics)

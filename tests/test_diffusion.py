@@ -20,7 +20,10 @@ from songflow.config import RenderConfig  # noqa: E402
 from songflow.errors import InputError  # noqa: E402
 from songflow.store import SongOutputs  # noqa: E402
 from tests.conftest import SHORT_TITLE  # noqa: E402
-from tests.tiny_diffusion import flux1, flux2_klein  # noqa: E402
+from renderers import motion_capabilities, native_frames, retime  # noqa: E402
+from schemas.clips import ClipReport  # noqa: E402
+from stages.assemble import plan_frames  # noqa: E402
+from tests.tiny_diffusion import flux1, flux2_klein, wan_i2v  # noqa: E402
 
 DRAW = {"render.draw_width": "96", "render.draw_height": "64"}  # the tiny model draws small; keyframes are 1280x720
 
@@ -57,6 +60,11 @@ def spy(monkeypatch):
 @pytest.fixture(scope="session")
 def tiny_flux1(tmp_path_factory):
     return flux1(tmp_path_factory.mktemp("pipelines") / "tiny-flux1")
+
+
+@pytest.fixture(scope="session")
+def tiny_wan(tmp_path_factory):
+    return wan_i2v(tmp_path_factory.mktemp("pipelines") / "tiny-wan-i2v")
 
 
 def _shot(**kw) -> Shot:
@@ -118,6 +126,24 @@ def test_a_family_without_a_reference_input_draws_from_the_reference_by_img2img(
     assert np.array_equal(guided, again) and np.abs(plain - guided).mean() > 5  # (random weights: no colour to inherit)
 
 
+def test_clip_lengths_follow_the_models_frame_rule_and_keep_the_shots_frames(tiny_wan, tiny_klein):
+    caps = motion_capabilities(f"diffusers:{tiny_wan}")
+    assert caps.video and (caps.frame_step, caps.frame_offset, caps.fps, caps.max_frames) == (4, 1, 16.0, 81)
+    assert motion_capabilities("kenburns") is None
+    with pytest.raises(InputError, match="a still-image model: use it with --renderer"):
+        motion_capabilities(f"diffusers:{tiny_klein}")
+    with pytest.raises(InputError, match="an image-to-video model: use it with --motion"):
+        capabilities(f"diffusers:{tiny_wan}")
+    for frames in range(1, 200):
+        n = native_frames(frames, 24, caps)
+        assert n % 4 == 1 and n <= 81
+        shown = retime(n, 16.0, frames, 24)
+        assert len(shown) == frames and shown == sorted(shown) and max(shown) < n
+        if n < 81:  # the clip covers the shot at its own speed: frame i shows the picture of time i/24
+            assert n / 16.0 >= frames / 24 and (n - 4) / 16.0 < frames / 24
+            assert all(abs(k / 16.0 - i / 24) < 1 / 16 for i, k in enumerate(shown))
+
+
 def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein, tmp_path, spy):
     """The short song's stages 1-3 (from the end-to-end run), rendered again with the tiny pipeline:
     each scene's first keyframe is the reference of its other shots, the video is whole and on time."""
@@ -159,3 +185,55 @@ def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein,
         stream = container.streams.video[0]
         frames = sum(1 for _ in container.decode(stream))
     assert abs(frames - round(shots[-1].end * 24)) <= 1
+
+
+def test_moving_shots_from_an_image_to_video_model_keep_every_cut_on_its_frame(e2e, tiny_klein, tiny_wan, tmp_path, monkeypatch):
+    """The short song with diffusers keyframes and Wan image-to-video clips: each clip has exactly
+    its shot's planned frames, the video is whole and the timing rules hold; a shot whose clip
+    fails keeps its still (Ken Burns) and clips.json says why."""
+    from diffusers import WanImageToVideoPipeline
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import make_video
+
+    real = WanImageToVideoPipeline.__call__
+    asked: list[int] = []
+
+    def flaky(self, *args, **kwargs):  # the third clip fails, as a GPU out of memory would
+        asked.append(kwargs["num_frames"])
+        if len(asked) == 3:
+            raise RuntimeError("CUDA out of memory (simulated)")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(WanImageToVideoPipeline, "__call__", flaky)
+    outputs = tmp_path / "outputs"
+    out = SongOutputs.for_song(outputs, SHORT_TITLE)
+    out.root.mkdir(parents=True)
+    for stage in ("analysis", "scenes", "shots"):
+        shutil.copy2(e2e["out"].path(stage), out.path(stage))
+    settings = {**DRAW, "render.motion_width": "64", "render.motion_height": "48", "render.motion_steps": "2"}
+    with prefect_test_harness(server_startup_timeout=120):
+        state = make_video(
+            audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render",
+            renderer=f"diffusers:{tiny_klein}", motion=f"diffusers:{tiny_wan}", settings=settings, return_state=True,
+        )
+    assert state.is_completed(), state.message
+    from songflow.config import from_env
+    from schemas import SongAnalysis
+
+    analysis, shots = out.load("analysis", SongAnalysis), out.load("shots", ShotList)
+    plan = plan_frames(analysis, shots, from_env("fast").assemble)
+    clips = out.load("clips", ClipReport)
+    assert [c.shot_index for c in clips.shots] == [s.index for s in shots.shots]
+    assert asked == [native_frames(c.frames, 24, motion_capabilities(f"diffusers:{tiny_wan}")) for c in clips.shots]
+    fell = [c for c in clips.shots if c.clip is None]
+    assert [c.shot_index for c in fell] == [2] and "CUDA out of memory" in fell[0].fallback
+    for c, f in zip(clips.shots, plan.shots):
+        assert c.frames == f.lead + (f.last - f.first) + f.tail
+        if c.clip:
+            with av.open(str(out.root / c.clip)) as container:
+                stream = container.streams.video[0]
+                assert sum(1 for _ in container.decode(stream)) == c.frames
+                assert (stream.width, stream.height) == (1280, 720)
+    with av.open(str(out.video)) as container:
+        assert sum(1 for _ in container.decode(container.streams.video[0])) == plan.total

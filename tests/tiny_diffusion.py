@@ -95,7 +95,33 @@ def flux1(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"flux2-klein": flux2_klein, "flux1": flux1}
+def wan_i2v(folder: Path) -> Path:
+    """Wan 2.1 image-to-video: a T5 text encoder, a CLIP vision encoder for the first frame, a
+    2-layer 3D transformer and a small causal video VAE (4x in time: clips of 4k+1 frames)."""
+    import torch
+    from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
+    from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
+
+    tok = byte_bpe_tokenizer()
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1, temperal_downsample=[False, True, True])
+    text_encoder = UMT5EncoderModel(UMT5Config(vocab_size=len(tok), d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4, pad_token_id=0))
+    transformer = WanTransformer3DModel(
+        patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16, text_dim=32,
+        freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=4,
+    )
+    image_encoder = CLIPVisionModel(CLIPVisionConfig(
+        hidden_size=4, num_hidden_layers=2, num_attention_heads=2, image_size=32, intermediate_size=16, patch_size=1,
+    ))
+    pipe = WanImageToVideoPipeline(
+        tokenizer=tok, text_encoder=text_encoder, image_encoder=image_encoder, image_processor=CLIPImageProcessor(crop_size=32, size=32),
+        transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+    )
+    pipe.save_pretrained(folder)
+    return folder
+
+
+BUILDERS = {"flux2-klein": flux2_klein, "flux1": flux1, "wan-i2v": wan_i2v}
 
 if __name__ == "__main__":
     print(BUILDERS[sys.argv[1]](Path(sys.argv[2])))

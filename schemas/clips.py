@@ -1,0 +1,26 @@
+"""Moving shots: one image-to-video clip per shot, or the still it fell back to."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from schemas.common import Strict
+
+
+class ShotClip(Strict):
+    shot_index: int = Field(ge=0)
+    clip: str | None = Field(description="The clip's path relative to the song's output folder; null when the shot fell back to its still.")
+    keyframe: str = Field(description="The keyframe it moves from (relative path).")
+    frames: int = Field(ge=1, description="Frames the shot takes in the video at its frame rate, transition overlaps included.")
+    native_frames: int = Field(0, ge=0, description="Frames the model made (its frame-count rule), before retiming.")
+    native_fps: float = Field(0.0, ge=0)
+    seed: int = Field(ge=0)
+    fallback: str | None = Field(None, description="Why the shot kept its still with a Ken Burns move instead of a clip.")
+
+
+class ClipReport(Strict):
+    """Stage output of the motion step: which shots move, and how each clip was made."""
+
+    model: str
+    fps: int
+    shots: list[ShotClip]

@@ -1,0 +1,73 @@
+"""Moving shots: each shot's chosen keyframe animated by an image-to-video model.
+
+The model makes clips of its own frame-count rule at its own frame rate (Wan: 4k+1 frames at 16
+fps); the clip asked for is the first such count that covers the shot, and it is retimed to exactly
+the shot's frames at the video's rate (`renderers.retime`), so every cut stays on its planned frame.
+A shot whose clip fails keeps its still, moved by the assembly's Ken Burns, and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PIL import Image
+
+from renderers import Motion, native_frames, retime
+from schemas.clips import ShotClip
+from schemas.scenes import StyleBible
+from schemas.shots import Shot
+from songflow.config import AssembleConfig
+from songflow.fsutil import atomic_path
+
+log = logging.getLogger(__name__)
+
+
+def clip_name(shot_index: int) -> str:
+    return f"clips/shot_{shot_index:03d}.mp4"
+
+
+def write_clip(pictures: list[Image.Image], path: Path, cfg: AssembleConfig) -> Path:
+    """An H.264 MP4 of exactly len(pictures) frames at cfg.fps and the video's size, written atomically."""
+    import av
+
+    with atomic_path(path) as tmp:
+        with av.open(str(tmp), mode="w", format="mp4") as container:
+            stream = container.add_stream("libx264", rate=cfg.fps)
+            stream.width, stream.height, stream.pix_fmt = cfg.width, cfg.height, "yuv420p"
+            stream.options = {"crf": str(cfg.crf), "preset": cfg.preset}
+            for picture in pictures:
+                if picture.size != (cfg.width, cfg.height):
+                    picture = picture.resize((cfg.width, cfg.height), Image.LANCZOS)
+                for packet in stream.encode(av.VideoFrame.from_image(picture)):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+    return path
+
+
+def animate_shot(
+    shot: Shot,
+    keyframe: Path,
+    motion: Motion,
+    out_dir: Path,
+    *,
+    frames: int,
+    cfg: AssembleConfig = AssembleConfig(),
+    style: StyleBible | None = None,
+) -> ShotClip:
+    """The shot's clip (exactly `frames` frames at cfg.fps), or its fallback to the still."""
+    caps = motion.capabilities
+    native = native_frames(frames, cfg.fps, caps)
+    record = dict(shot_index=shot.index, keyframe=str(Path(keyframe).relative_to(out_dir)), frames=frames, seed=shot.seed)
+    try:
+        with Image.open(keyframe) as im:
+            still = im.convert("RGB")
+        made = motion.animate(shot, still, frames=native, seed=shot.seed, style=style)
+        pictures = [made[i] for i in retime(len(made), caps.fps, frames, cfg.fps)]
+        path = write_clip(pictures, Path(out_dir) / clip_name(shot.index), cfg)
+    except Exception as exc:  # noqa: BLE001 - any failure of the model keeps the shot on its still
+        line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        log.warning("shot %d: no clip (%s: %s); its still moves by Ken Burns", shot.index, type(exc).__name__, line)
+        return ShotClip(clip=None, fallback=f"{type(exc).__name__}: {line}"[:300], **record)
+    return ShotClip(clip=str(path.relative_to(out_dir)), native_frames=native, native_fps=caps.fps, **record)
