@@ -30,7 +30,7 @@ STAGE_VERSIONS = {
     "qa": 2,
     "motion": 1,
     "assemble": 4,
-    "report": 2,
+    "report": 3,
 }
 
 

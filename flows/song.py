@@ -203,11 +203,16 @@ def timing_task(analysis: SongAnalysis, shots: ShotList, video: Path, cfg: Pipel
 
 
 @task(name="report", cache_key_fn=stage_key("report"), persist_result=True)
-def report_task(analysis: SongAnalysis, shots: ShotList, report: QAReport, timing: TimingReport, video: Path, cfg: PipelineConfig, out: SongOutputs) -> tuple[Path, Path]:
+def report_task(
+    analysis: SongAnalysis, shots: ShotList, report: QAReport, timing: TimingReport, video: Path, cfg: PipelineConfig, out: SongOutputs,
+    clips: ClipReport | None = None,
+) -> tuple[Path, Path]:
     """storyboard.png and report.html; drawn again only when what they show changed."""
     timeline = timeline_image(analysis, shots, timing)  # drawn once, for both pictures
     sheet = contact_sheet(analysis, shots, report, timing, out.root, out.root / "storyboard.png", timeline_png=timeline)
-    page = html_report(analysis, shots, report, timing, out.root, out.root / "report.html", video_name=video.name, timeline_png=timeline)
+    page = html_report(
+        analysis, shots, report, timing, out.root, out.root / "report.html", video_name=video.name, timeline_png=timeline, clips=clips
+    )
     return sheet, page
 
 
@@ -478,9 +483,10 @@ def make_video(
     show.finish("timing", f"{timing.verdict}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, {timing.summary.cuts_inside_lines} cuts inside sung lines")
     out.save("timing", timing)
     _publish_timing(out, timing)
-    sheet, page = report_task(analysis, shots, report, timing, video, cfg, out)
+    clip_report = out.load("clips", ClipReport) if clips is not None else None
+    sheet, page = report_task(analysis, shots, report, timing, video, cfg, out, clip_report)
     if not (sheet.is_file() and page.is_file()):
-        sheet, page = report_task.with_options(refresh_cache=True)(analysis, shots, report, timing, video, cfg, out)
+        sheet, page = report_task.with_options(refresh_cache=True)(analysis, shots, report, timing, video, cfg, out, clip_report)
     create_link_artifact(key=_artifact_key(out, "video"), link=video.resolve().as_uri(), link_text=f"{name}: video.mp4")
     create_link_artifact(key=_artifact_key(out, "report"), link=page.resolve().as_uri(), link_text=f"{name}: report.html")
     create_link_artifact(key=_artifact_key(out, "storyboard"), link=sheet.resolve().as_uri(), link_text=f"{name}: storyboard.png")

@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from schemas.analysis import SongAnalysis
+from schemas.clips import ClipReport, ShotClip
 from schemas.qa import QAReport, ShotQA
 from schemas.shots import Shot, ShotList
 from schemas.timing import CutTiming, TimingReport
@@ -379,6 +380,7 @@ def html_report(
     *,
     video_name: str = "video.mp4",
     timeline_png: bytes | None = None,
+    clips: ClipReport | None = None,
 ) -> Path:
     """A self-contained HTML page (images inlined) with the storyboard, the timeline and the timing figures."""
     png = timeline_png or timeline_image(analysis, shots, timing)
@@ -398,6 +400,10 @@ def html_report(
     else:
         timing_badge = f'<span class="badge {_badge_class(timing)}">timing {html.escape(timing.verdict)}</span>'
     qa_badge = f'<span class="badge {"pass" if n_pass == len(report.shots) else "warn"}">QA passed {n_pass}/{len(report.shots)}</span>'
+    if clips is not None:
+        moving = sum(c.clip is not None for c in clips.shots)
+        qa_badge += f' <span class="badge {"pass" if moving == len(clips.shots) else "warn"}">clips {moving}/{len(clips.shots)}</span>'
+    by_shot = {c.shot_index: c for c in clips.shots} if clips else {}
 
     sections_rows = "".join(
         f'<tr><td><span class="sec" style="background:{_section_colour(s.label)}">{e(s.label)}</span></td>'
@@ -406,7 +412,7 @@ def html_report(
         for s, note in zip(analysis.sections, interp.sections)
     )
 
-    cards = "".join(_card_html(shot, entry, analysis, root) for shot, entry in zip(shots.shots, report.shots, strict=True))
+    cards = "".join(_card_html(shot, entry, analysis, root, by_shot.get(shot.index)) for shot, entry in zip(shots.shots, report.shots, strict=True))
 
     page = f"""<!doctype html>
 <html lang="en">
@@ -457,7 +463,16 @@ def html_report(
     return write_text_atomic(Path(target), page)
 
 
-def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path) -> str:
+def _motion_html(clip: ShotClip | None, fps: int = 24) -> str:
+    if clip is None:
+        return ""
+    if clip.clip is None:
+        return f'<p class="small missing">motion: its still, Ken Burns (no clip: {html.escape(clip.fallback or "")})</p>'
+    return (f'<p class="small">motion: <a href="{html.escape(quote(clip.clip))}">clip</a>, {clip.native_frames} frames at '
+            f"{clip.native_fps:g} fps retimed to {clip.frames} at {fps}</p>")
+
+
+def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path, clip: ShotClip | None = None) -> str:
     e = html.escape
     chosen = entry.attempts[entry.chosen_attempt]
     with Image.open(root / chosen.image) as img:
@@ -483,6 +498,8 @@ def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path) ->
     <p class="prompt">{e(shot.prompt)}</p>
     <p class="small">{e(shot.composition.replace("_", " "))} · camera {e(shot.camera.replace("_", " "))} · scene {shot.scene_index}</p>
     <p class="small">attempts {len(entry.attempts)} (scores {scores}), using attempt {entry.chosen_attempt}</p>
+    {f'<p class="small">references: {e(", ".join(chosen.references))}</p>' if chosen.references else ""}
+    {_motion_html(clip)}
     {f'<ul class="issues">{issues}</ul>' if issues else ""}
   </div>
 </article>"""

@@ -237,3 +237,5 @@ def test_moving_shots_from_an_image_to_video_model_keep_every_cut_on_its_frame(e
                 assert (stream.width, stream.height) == (1280, 720)
     with av.open(str(out.video)) as container:
         assert sum(1 for _ in container.decode(container.streams.video[0])) == plan.total
+    page = (out.root / "report.html").read_text()
+    assert f"clips {len(clips.shots) - 1}/{len(clips.shots)}" in page and "no clip: RuntimeError: CUDA out of memory (simulated)" in page
