@@ -27,7 +27,7 @@ STAGE_VERSIONS = {
     "plan": 4,
     "shots": 3,
     "render": 2,
-    "qa": 2,
+    "qa": 3,
     "motion": 1,
     "assemble": 4,
     "report": 3,

@@ -160,7 +160,7 @@ def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOut
 @task(
     name="qa",
     task_run_name="qa-shot-{shot.index}",
-    cache_key_fn=stage_key("qa", config=("qa", "render"), prompts=("qa_keyframes",), uses_model=True),
+    cache_key_fn=stage_key("qa", config=("qa", "render"), prompts=("qa_keyframes", "qa_rewrite"), uses_model=True),
     persist_result=True,
     tags=[MODEL_TAG],
     **RETRIES,

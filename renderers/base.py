@@ -12,6 +12,18 @@ from schemas.scenes import StyleBible
 from schemas.shots import Shot
 
 
+# How a shot's planned composition reads in a text-to-image prompt.
+COMPOSITION_WORDS = {
+    "center": "subject centred",
+    "left_third": "subject on the left third",
+    "right_third": "subject on the right third",
+    "low_horizon": "low horizon, wide sky",
+    "high_horizon": "high horizon, ground filling the frame",
+    "close_up": "close-up",
+    "wide": "wide shot",
+}
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a renderer takes and makes, known before the run starts."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from renderers.base import Capabilities, Motion, Renderer
+from renderers.base import COMPOSITION_WORDS, Capabilities, Motion, Renderer
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.config import RenderConfig
@@ -53,15 +53,6 @@ FAMILIES: dict[str, Family] = {
     "StableDiffusion3Pipeline": Family("img2img", 28, 5.0, (1280, 720), negative=True),
 }
 
-COMPOSITION_WORDS = {
-    "center": "subject centred",
-    "left_third": "subject on the left third",
-    "right_third": "subject on the right third",
-    "low_horizon": "low horizon, wide sky",
-    "high_horizon": "high horizon, ground filling the frame",
-    "close_up": "close-up",
-    "wide": "wide shot",
-}
 
 
 def _import_diffusers():

@@ -56,9 +56,16 @@ class Evidence(Strict):
     checks: list[Check] = Field(default_factory=list)
 
 
+class PromptRewrite(Strict):
+    """Stage 4's rewrite of a rejected shot's image prompt."""
+
+    prompt: text(200) = Field(description="The image prompt, rewritten so the next picture fixes the issues.")  # type: ignore[valid-type]
+
+
 class QAAttempt(Strict):
     attempt: int = Field(ge=0)
     seed: int
+    prompt: str | None = Field(None, description="The image prompt this attempt was drawn from (a rewrite after a rejection).")
     image: str = Field(description="Keyframe path relative to the song's output folder.")
     references: list[str] = Field(
         default_factory=list, description="Reference pictures the renderer was given (paths relative to the song's output folder)."

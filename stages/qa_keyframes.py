@@ -15,9 +15,11 @@ import numpy as np
 from PIL import Image
 
 from backends.base import TextModel
-from renderers.procedural import ANCHORS, hex_rgb
 from backends.structured import generate_structured
-from schemas.qa import Check, Evidence, KeyframeVerdict, QAAttempt, QAReport, SeenVerdict, ShotQA
+from renderers.base import COMPOSITION_WORDS
+from renderers.procedural import ANCHORS, hex_rgb
+from schemas.qa import Check, Evidence, KeyframeVerdict, PromptRewrite, QAAttempt, QAReport, SeenVerdict, ShotQA
+from schemas.scenes import COLOURS
 from schemas.shots import Shot, ShotList
 from songflow.config import ModelConfig, QAConfig
 from stages._choose import Chooser
@@ -155,13 +157,16 @@ def qa_shot(
     out_dir: Path,
     references: Sequence[Path] = (),
 ) -> ShotQA:
-    """Judge one keyframe; re-render it via `rerender` at most `cfg.max_rerenders` times until accepted."""
+    """Judge one keyframe; until one is accepted, at most `cfg.max_rerenders` times: rewrite its
+    prompt from why it was rejected, and draw it again (new seed) via `rerender`."""
     attempts: list[QAAttempt] = []
     image = keyframe
+    current = shot
     for attempt in range(cfg.max_rerenders + 1):
         if attempt:
-            image = rerender(shot, attempt)
-        evidence, verdict = judge_keyframe(shot, image, previous, model, cfg, model_cfg, attempt)
+            current = current.model_copy(update={"prompt": rewrite_prompt(current, attempts[-1], model, model_cfg, attempt)})
+            image = rerender(current, attempt)
+        evidence, verdict = judge_keyframe(current, image, previous, model, cfg, model_cfg, attempt)
         sees = isinstance(verdict, SeenVerdict)
         reasons, overruled = rejection_reasons(evidence, verdict, cfg, sees=sees)
         accepted = not reasons
@@ -169,6 +174,7 @@ def qa_shot(
             QAAttempt(
                 attempt=attempt,
                 seed=shot.seed_for(attempt),
+                prompt=current.prompt,
                 image=str(Path(image).relative_to(out_dir)),
                 references=[str(Path(r).relative_to(out_dir)) for r in references],
                 evidence=evidence,
@@ -185,6 +191,64 @@ def qa_shot(
     if chosen is None:  # none accepted: keep the best-scoring attempt that passed the most checks
         chosen = max(attempts, key=lambda a: (sum(c.passed for c in a.evidence.checks), a.verdict.score)).attempt
     return ShotQA(shot_index=shot.index, attempts=attempts, passed=attempts[chosen].accepted, chosen_attempt=chosen)
+
+
+# What a text-to-image model reads as the fix for each failed check (the small model picks one).
+FIXES = {
+    "not_blank": ["richly detailed scene", "a clear subject against a detailed background", "strong shapes and textures"],
+    "exposure_low": ["brightly lit", "luminous, well exposed light", "soft daylight on the subject"],
+    "exposure_high": ["low-key lighting with deep shadows", "dim, moody light", "muted exposure"],
+    "not_duplicate": ["seen from a new angle", "a different viewpoint", "a closer, tighter framing"],
+}
+MAX_PROMPT = 200
+
+
+def rewrite_prompt(shot: Shot, rejected: QAAttempt, model: TextModel, model_cfg: ModelConfig, attempt: int) -> str:
+    """The shot's prompt rewritten from why `rejected` failed (schema-bound, at most 200 characters).
+    A model that writes rewrites it from the issues; a small model that chooses picks, for the
+    worst failed check, the phrase a text-to-image model reads as its fix, and code appends it."""
+    issues = [r.removeprefix("judge: ") if r.startswith("judge: ") else CHECK_ISSUES.get(r.removeprefix("check:"), r) for r in rejected.reasons]
+    if model.writes_freely:
+        rewrite = generate_structured(
+            model,
+            render_prompt(
+                "qa_rewrite", shot_number=shot.index + 1, prompt=shot.prompt, palette=_colour_names(shot) or ", ".join(shot.palette),
+                composition=shot.composition, issues="\n".join(f"- {i}" for i in issues) or "- (none named)",
+            ),
+            PromptRewrite,
+            what=f"qa_rewrite (stage 4), shot {shot.index}",
+            attempts=model_cfg.attempts,
+            seed=model_cfg.seed + 2000 * attempt + shot.index,
+        )
+        if rewrite.prompt.strip() and rewrite.prompt.strip() != shot.prompt:
+            return rewrite.prompt.strip()
+    failed = [r.removeprefix("check:") for r in rejected.reasons if r.startswith("check:")]
+    fixes = []
+    for name in failed:
+        if name == "palette_match" and _colour_names(shot):
+            fixes.append(f"in {_colour_names(shot)}")
+        elif name in ("subject_placement", "subject_box_placement"):
+            fixes.append(COMPOSITION_WORDS[shot.composition])
+        elif name in FIXES:
+            doc = render_text("qa_rewrite.choose", shot_number=shot.index + 1, framing=shot.prompt.split(",")[0].lower(), problem=CHECK_ISSUES[name])
+            fixes.append(Chooser(model, doc, seed=model_cfg.seed + attempt).pick("Phrase to add:", FIXES[name]))
+    fixes = [f for f in dict.fromkeys(fixes) if f.lower() not in shot.prompt.lower()] or ["a new composition"]
+    return _fit(shot.prompt, fixes)
+
+
+def _colour_names(shot: Shot) -> str:
+    names = {hex_.lower(): name for name, hex_ in COLOURS.items()}
+    found = [names[c.lower()] for c in shot.palette if c.lower() in names]
+    return ", ".join(found[:-1]) + f" and {found[-1]}" if len(found) > 1 else "".join(found)
+
+
+def _fit(prompt: str, additions: list[str]) -> str:
+    """`prompt` with `additions` appended, its own trailing phrases dropped until it fits MAX_PROMPT."""
+    parts = [p.strip() for p in prompt.split(",") if p.strip()]
+    extra = ", ".join(additions)
+    while len(parts) > 1 and len(", ".join([*parts, extra])) > MAX_PROMPT:
+        parts.pop()
+    return ", ".join([*parts, extra])[:MAX_PROMPT]
 
 
 def qa_keyframes(

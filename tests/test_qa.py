@@ -79,3 +79,66 @@ def test_every_rejection_names_its_reason(failed, verdict, sees, reasons, overru
     got, note = rejection_reasons(_evidence(*failed), verdict, CFG, sees=sees)
     assert got == reasons
     assert (note is not None) == overruled
+
+
+def _recording_renderer(tmp_path):
+    """A renderer stand-in for the loop: what it was asked to draw, and a picture per attempt."""
+    asked: list[Shot] = []
+
+    def rerender(shot: Shot, attempt: int):
+        asked.append(shot)
+        return render_keyframe(shot, ProceduralRenderer(), tmp_path, attempt=attempt, seed=shot.seed_for(attempt))
+
+    return asked, rerender
+
+
+def test_a_rejected_shot_gets_its_prompt_rewritten_and_the_second_attempt_is_kept(tmp_path):
+    """A writing model: the first verdict fails the shot with an issue, the model rewrites the prompt
+    from it (schema-bound), the new picture is judged and kept; every attempt keeps its prompt."""
+    import json
+
+    from stages.qa_keyframes import qa_shot
+    from tests.fakes import ScriptedModel
+
+    shot = Shot(index=3, scene_index=0, start=0, end=1, prompt=PROMPTS[0], composition="center", setting="the bay at night",
+                subject="the streetlights", palette=["#0b1d3a", "#5483b3", "#c1e8ff", "#30d5c8"], camera="hold", seed=11)
+    first = render_keyframe(shot, ProceduralRenderer(), tmp_path)
+    rewritten = "Wide shot of the streetlights on the bay at night, one tall lamp in the centre, neon glow"
+    model = ScriptedModel([
+        json.dumps({"issues": ["the streetlights are too small to read"], "passed": False, "score": 3}),
+        json.dumps({"prompt": rewritten}),
+        json.dumps({"issues": [], "passed": True, "score": 8}),
+    ])
+    asked, rerender = _recording_renderer(tmp_path)
+    result = qa_shot(shot, first, None, model, rerender, QAConfig(max_rerenders=2), out_dir=tmp_path)
+    assert [a.prompt for a in result.attempts] == [PROMPTS[0], rewritten]
+    assert [s.prompt for s in asked] == [rewritten] and asked[0].seed == shot.seed  # seed_for(1) is applied by the renderer call
+    assert result.chosen_attempt == 1 and result.passed
+    assert result.attempts[0].reasons == ["judge: the streetlights are too small to read"] and not result.attempts[0].accepted
+    assert [a.seed for a in result.attempts] == [shot.seed_for(0), shot.seed_for(1)]
+    assert all(a.evidence.checks and a.verdict for a in result.attempts)
+    rewrite_call = model.calls[1]
+    assert rewrite_call["schema"]["title"] == "PromptRewrite"
+    assert "the streetlights are too small to read" in rewrite_call["messages"][-1]["content"]
+
+
+def test_a_small_model_fixes_a_failed_check_with_a_phrase_it_chooses(tmp_path):
+    """The real 270M (a chooser): a keyframe that fails the exposure check is drawn again from its
+    prompt plus the fix phrase the model picked; the original subject stays, within 200 characters."""
+    import backends
+    from songflow.config import ModelConfig
+    from stages.qa_keyframes import FIXES, _fit, rewrite_prompt
+    from schemas.qa import QAAttempt
+
+    model = backends.load_model(ModelConfig())
+    assert not model.writes_freely
+    shot = Shot(index=0, scene_index=0, start=0, end=1, prompt=PROMPTS[2], composition="left_third", setting="a forest at dawn",
+                subject="a lone figure", palette=["#0d0d12", "#2b2b2b", "#c1e8ff"], camera="hold", seed=1)
+    rejected = QAAttempt(attempt=0, seed=1, image="k.png", evidence=_evidence("exposure_low", "subject_placement"),
+                         verdict=KeyframeVerdict(issues=["the picture is too dark"], passed=False, score=2), accepted=False,
+                         reasons=["check:exposure_low", "check:subject_placement"])
+    new = rewrite_prompt(shot, rejected, model, ModelConfig(), 1)
+    assert new.startswith("Medium shot of a lone figure in a forest at dawn") and len(new) <= 200
+    assert any(f in new for f in FIXES["exposure_low"]) and "subject on the left third" in new
+    long = _fit("x" * 150 + ", a very long trailing phrase about the light", ["brightly lit", "subject centred"])
+    assert long == "x" * 150 + ", brightly lit, subject centred"
