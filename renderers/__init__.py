@@ -3,9 +3,11 @@
 Keyframes (`--renderer`, `RenderConfig.renderer`):
     procedural                    offline procedural art (the default)
     diffusers:<hub id or folder>  a diffusers text-to-image pipeline (FLUX.2 klein, Flux.1, SDXL, ...)
+    comfyui:<url>#<workflow.json>[#<with_references.json>]  a ComfyUI server running API-format workflows
 Shot motion (`--motion`, `RenderConfig.motion`):
     kenburns                      the assembly's eased zoom and pan over the still (the default)
     diffusers:<hub id or folder>  a diffusers image-to-video pipeline (Wan 2.x I2V)
+    comfyui:<url>#<workflow.json> a ComfyUI workflow that saves frames
 
 What a renderer takes and makes (`Capabilities`) is known from its id before the run starts; each
 renderer is loaded once per process and shared by the shot tasks.
@@ -23,10 +25,12 @@ from songflow.errors import InputError
 SCHEMES = {
     "procedural": "procedural",
     "diffusers": "diffusers:<hub id or local folder>",
+    "comfyui": "comfyui:<base url>#<workflow.json>[#<with_references.json>]",
 }
 MOTION_SCHEMES = {
     "kenburns": "kenburns",
     "diffusers": "diffusers:<hub id or local folder>",
+    "comfyui": "comfyui:<base url>#<workflow.json>",
 }
 BUILT_IN = {"procedural", "kenburns"}
 
@@ -48,6 +52,13 @@ def motion_capabilities(motion_id: str) -> Capabilities | None:
     scheme, rest = parse_motion_id(motion_id)
     if scheme == "kenburns":
         return None
+    if scheme == "comfyui":
+        from renderers.comfyui import capabilities as comfyui_capabilities
+
+        caps = comfyui_capabilities(rest)
+        if not caps.video:
+            raise InputError(f"{rest.partition('#')[2]} makes stills: a --motion workflow needs a 'songflow frames' node or a SaveAnimatedWEBP")
+        return caps
     from renderers.diffusers import video_family_of
 
     return video_family_of(rest).capabilities
@@ -80,6 +91,10 @@ def capabilities(renderer_id: str) -> Capabilities:
         from renderers.procedural import ProceduralRenderer
 
         return ProceduralRenderer.capabilities
+    if scheme == "comfyui":
+        from renderers.comfyui import capabilities as comfyui_capabilities
+
+        return comfyui_capabilities(rest)
     from renderers.diffusers import family_of
 
     return family_of(rest).capabilities
@@ -112,6 +127,10 @@ def _load(cfg: RenderConfig) -> Renderer:
         from renderers.procedural import ProceduralRenderer
 
         return ProceduralRenderer()
+    if scheme == "comfyui":
+        from renderers.comfyui import ComfyUIRenderer
+
+        return ComfyUIRenderer(rest, cfg)
     from renderers.diffusers import DiffusersRenderer
 
     return DiffusersRenderer(rest, cfg)
@@ -133,9 +152,14 @@ def load_motion(cfg: RenderConfig) -> Motion | None:
         return None
     with _MOTION_LOCK:
         if cfg not in _MOTIONS:
-            from renderers.diffusers import DiffusersMotion
+            if scheme == "comfyui":
+                from renderers.comfyui import ComfyUIMotion
 
-            _MOTIONS[cfg] = DiffusersMotion(rest, cfg)
+                _MOTIONS[cfg] = ComfyUIMotion(rest, cfg)
+            else:
+                from renderers.diffusers import DiffusersMotion
+
+                _MOTIONS[cfg] = DiffusersMotion(rest, cfg)
         return _MOTIONS[cfg]
 
 

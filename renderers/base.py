@@ -24,6 +24,13 @@ COMPOSITION_WORDS = {
 }
 
 
+def prompt_for(shot: Shot, style: StyleBible | None) -> str:
+    parts = [shot.prompt.rstrip(". "), COMPOSITION_WORDS[shot.composition]]
+    if style:
+        parts += [style.medium, style.lighting]
+    return ", ".join(p for p in parts if p)
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a renderer takes and makes, known before the run starts."""

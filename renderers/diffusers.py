@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from renderers.base import COMPOSITION_WORDS, Capabilities, Motion, Renderer
+from renderers.base import Capabilities, Motion, Renderer, prompt_for
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.config import RenderConfig
@@ -150,13 +150,6 @@ def device_and_dtype():
     if torch.cuda.is_available():
         return "cuda", torch.bfloat16
     return "cpu", torch.float32
-
-
-def prompt_for(shot: Shot, style: StyleBible | None) -> str:
-    parts = [shot.prompt.rstrip(". "), COMPOSITION_WORDS[shot.composition]]
-    if style:
-        parts += [style.medium, style.lighting]
-    return ", ".join(p for p in parts if p)
 
 
 class DiffusersRenderer(Renderer):

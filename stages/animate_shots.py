@@ -66,6 +66,8 @@ def animate_shot(
         made = motion.animate(shot, still, frames=native, seed=shot.seed, style=style)
         pictures = [made[i] for i in retime(len(made), caps.fps, frames, cfg.fps)]
         path = write_clip(pictures, Path(out_dir) / clip_name(shot.index), cfg)
+    except ConnectionError:
+        raise  # a server that is down: the task is retried, the shot does not fall back
     except Exception as exc:  # noqa: BLE001 - any failure of the model keeps the shot on its still
         line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         log.warning("shot %d: no clip (%s: %s); its still moves by Ken Burns", shot.index, type(exc).__name__, line)
