@@ -44,7 +44,7 @@ from songflow.errors import InputError, SongflowError
 
 log = logging.getLogger(__name__)
 
-SIZE_CLASSES = {"EmptyLatentImage", "EmptySD3LatentImage", "EmptyImage", "EmptyHunyuanLatentVideo", "EmptyLTXVLatentVideo"}
+SIZE_CLASSES = {"EmptyLatentImage", "EmptySD3LatentImage", "EmptyImage", "EmptyHunyuanLatentVideo", "EmptyLTXVLatentVideo", "WanImageToVideo"}
 FRAME_INPUTS = ("length", "batch_size", "amount", "frames")
 ANIMATED_SAVERS = {"SaveAnimatedWEBP", "SaveAnimatedPNG"}
 RULE = re.compile(r"(\d+)\s*k\s*\+\s*(\d+)")
