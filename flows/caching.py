@@ -24,8 +24,8 @@ from stages._prompts import prompt_digest
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {
     "analyze": 4,
-    "plan": 4,
-    "shots": 3,
+    "plan": 5,
+    "shots": 4,
     "render": 2,
     "qa": 3,
     "motion": 1,

@@ -127,7 +127,7 @@ def analyze_task(audio: Path, lyrics: Path | None, title: str, cfg: PipelineConf
 
 @task(
     name="plan_scenes",
-    cache_key_fn=stage_key("plan", config=("plan",), prompts=("plan_style", "plan_scene"), uses_model=True),
+    cache_key_fn=stage_key("plan", config=("plan",), prompts=("plan_style", "plan_cast", "plan_scene"), uses_model=True),
     persist_result=True,
     tags=[MODEL_TAG],
     **RETRIES,
@@ -402,17 +402,25 @@ def make_video(
     n = len(shots.shots)
     show.finish("shots", f"{n} shots")
     show.start("render", total=n)
-    # A renderer that takes reference pictures draws each shot after its scene's first shot has
-    # been accepted, with that keyframe as the scene's style reference.
+    # A renderer that takes reference pictures draws each shot after the earlier ones were judged:
+    # the first accepted keyframe of each of its characters (their look, kept across scenes), then
+    # its scene's first keyframe (the scene's style).
     takes_references = renderer_capabilities(cfg.render.renderer).references
     scene_first: dict[int, int] = {}
     for s in shots.shots:
         scene_first.setdefault(s.scene_index, s.index)
     accepted: dict[int, Path] = {}
+    character_first: dict[str, Path] = {}
 
     def references(i: int) -> tuple[Path, ...]:
-        first = scene_first[shots.shots[i].scene_index]
-        return (accepted[first],) if takes_references and first != i and first in accepted else ()
+        if not takes_references:
+            return ()
+        shot = shots.shots[i]
+        first = scene_first[shot.scene_index]
+        refs = [character_first[c.name] for c in shot.characters if c.name in character_first]
+        if first != i and first in accepted:
+            refs.append(accepted[first])
+        return tuple(dict.fromkeys(refs))
 
     if from_disk("render"):
         keyframes = [out.root / keyframe_name(s.index, 0) for s in shots.shots]
@@ -467,6 +475,8 @@ def make_video(
                 result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out, references(i))
             results.append(result)
             previous = accepted[shot.index] = out.root / result.attempts[result.chosen_attempt].image
+            for character in shot.characters:
+                character_first.setdefault(character.name, previous)
             update_progress_artifact(progress, 100.0 * (i + 1) / n)
             show.advance("qa")
         qa_model = cfg.model_for("qa").id

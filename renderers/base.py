@@ -26,6 +26,7 @@ COMPOSITION_WORDS = {
 
 def prompt_for(shot: Shot, style: StyleBible | None) -> str:
     parts = [shot.prompt.rstrip(". "), COMPOSITION_WORDS[shot.composition]]
+    parts += [f"{c.name}: {c.look}" for c in shot.characters]  # the same words in every shot they are in
     if style:
         parts += [style.medium, style.lighting]
     return ", ".join(p for p in parts if p)

@@ -11,6 +11,19 @@ from schemas.common import HexColor, Strict, check_tiling, text
 CameraMotion = Literal["hold", "push", "pan_left", "pan_right", "zoom_in", "zoom_out", "tilt_up", "tilt_down"]
 
 
+class Character(Strict):
+    """A person who recurs across scenes, drawn the same way every time."""
+
+    name: text(40) = Field(description="How the video calls them, e.g. 'the dancer'.")  # type: ignore[valid-type]
+    look: text(160) = Field(description="Their fixed appearance: hair, face, clothes, e.g. 'short black hair, a long red coat'.")  # type: ignore[valid-type]
+
+
+class Cast(Strict):
+    """Stage 2's recurring characters (none for a video of places and things)."""
+
+    characters: list[Character] = Field(max_length=3, description="At most three people who recur across scenes.")
+
+
 class StyleBible(Strict):
     """Look shared by every scene, so the video reads as one piece."""
 
@@ -93,24 +106,31 @@ class SceneDraft(SceneBase):
 
 
 
-def scene_draft_after(previous: PaletteDraft | None) -> type[SceneDraft]:
+def scene_draft_after(previous: PaletteDraft | None, cast: tuple[str, ...] = ()) -> type[SceneDraft]:
     """SceneDraft whose midtone cannot be the previous scene's: a cut to a new section must look
-    like one, and the grammar then guarantees it instead of hoping the model varies."""
-    if previous is None:
+    like one, and the grammar then guarantees it instead of hoping the model varies. Its characters
+    are names from the `cast` (none when there is no cast)."""
+    if previous is None and not cast:
         return SceneDraft
     from pydantic import create_model
 
-    others = tuple(name for name in MIDTONES if name != previous.midtone)
-    palette = create_model(
-        "PaletteDraft",
-        __base__=PaletteDraft,
-        midtone=(Literal[others], Field(description="Main colour, not the previous scene's.")),  # type: ignore[valid-type]
-    )
-    return create_model("SceneDraft", __base__=SceneDraft, palette=(palette, ...))  # type: ignore[call-overload]
+    fields: dict = {}
+    if previous is not None:
+        others = tuple(name for name in MIDTONES if name != previous.midtone)
+        palette = create_model(
+            "PaletteDraft",
+            __base__=PaletteDraft,
+            midtone=(Literal[others], Field(description="Main colour, not the previous scene's.")),  # type: ignore[valid-type]
+        )
+        fields["palette"] = (palette, ...)
+    if cast:
+        fields["characters"] = (list[Literal[cast]], Field(default_factory=list, max_length=len(cast), description="Who of the cast is in this scene."))  # type: ignore[valid-type]
+    return create_model("SceneDraft", __base__=SceneDraft, **fields)  # type: ignore[call-overload]
 
 
 class Scene(SceneBase):
     palette: list[HexColor] = Field(min_length=3, max_length=5, description="Colours as #rrggbb.")
+    characters: list[str] = Field(default_factory=list, max_length=3, description="Names of the recurring characters in this scene.")
     index: int = Field(ge=0)
     section_index: int = Field(ge=0)
     start: float = Field(ge=0)
@@ -122,6 +142,7 @@ class ScenePlan(Strict):
 
     duration: float = Field(gt=0)
     style: StyleBible
+    characters: list[Character] = Field(default_factory=list, max_length=3, description="Recurring characters, each with a fixed look.")
     scenes: list[Scene] = Field(min_length=1)
     model: str
 
@@ -139,4 +160,11 @@ class ScenePlan(Strict):
                 raise ValueError(f"scene {b.index} repeats the palette of scene {a.index}")
         if [s.index for s in self.scenes] != list(range(len(self.scenes))):
             raise ValueError("scene indexes must be 0, 1, 2, ... in order")
+        names = [c.name for c in self.characters]
+        if len(set(names)) != len(names):
+            raise ValueError("character names must be unique")
+        for scene in self.scenes:
+            unknown = [n for n in scene.characters if n not in names]
+            if unknown:
+                raise ValueError(f"scene {scene.index} names characters not in the cast: {', '.join(unknown)}")
         return self

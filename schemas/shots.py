@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from schemas.common import HexColor, Strict, check_tiling, text
-from schemas.scenes import CameraMotion
+from schemas.scenes import CameraMotion, Character
 
 Composition = Literal["center", "left_third", "right_third", "low_horizon", "high_horizon", "close_up", "wide"]
 
@@ -35,6 +35,7 @@ class Shot(ShotPrompt):
     palette: list[HexColor] = Field(min_length=3, max_length=5)
     camera: CameraMotion
     seed: int = Field(ge=0, description="Renderer seed; QA re-renders use a new one.")
+    characters: list[Character] = Field(default_factory=list, description="The recurring characters in frame, with their fixed looks.")
 
     def seed_for(self, attempt: int) -> int:
         """Renderer seed of QA attempt `attempt` (0 is the first render)."""

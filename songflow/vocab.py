@@ -76,6 +76,15 @@ SUBJECTS_GENERIC = (
     "a vintage car", "a paper lantern", "a bicycle", "a white horse", "a flock of birds", "an old radio",
 )
 
+# A recurring lead for a sung video, and the fixed look every shot repeats (a model that chooses
+# picks one of each; the song's own people come first).
+LEADS = ("the singer", "the dancer", "the stranger", "the young woman", "the young man", "the drifter")
+HAIR = ("short black hair", "long auburn hair", "a silver buzz cut", "curly dark hair", "a blonde bob", "long braided hair", "tousled brown hair")
+OUTFITS = (
+    "a long red coat", "a white shirt and dark jeans", "a yellow raincoat", "a black leather jacket",
+    "a blue denim jacket", "a flowing green dress", "a grey hoodie", "a vintage brown suit",
+)
+
 # Concrete nouns, by kind. Places become settings; people and things become subjects.
 PLACE_NOUNS = frozenset("""
 bay beach shore coast sea ocean harbour harbor pier river lake pool island city town street streets

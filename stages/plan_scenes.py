@@ -11,11 +11,12 @@ import logging
 from backends.base import TextModel
 from backends.structured import generate_structured
 from schemas.analysis import Section, SongAnalysis
-from schemas.scenes import Scene, SceneDraft, ScenePlan, StyleBible, scene_draft_after
+from schemas.scenes import Cast, Character, Scene, SceneDraft, ScenePlan, StyleBible, scene_draft_after
 from songflow.config import ModelConfig, PlanConfig
 from schemas.scenes import ACCENTS, HIGHLIGHTS, MIDTONES, SHADOWS, CameraMotion, PaletteDraft
 from songflow.vocab import (
-    LIGHTS, MEDIA, PLACES_GENERIC, SUBJECTS_GENERIC, TIMES, WEATHER, loudness_word, lyric_nouns, noun_kind, section_roles, with_article,
+    HAIR, LEADS, LIGHTS, MEDIA, OUTFITS, PLACES_GENERIC, SUBJECTS_GENERIC, TIMES, WEATHER, loudness_word, lyric_nouns, noun_kind,
+    section_roles, with_article,
 )
 from stages._choose import Chooser, capitalize
 from stages._prompts import render_prompt, render_text
@@ -52,6 +53,13 @@ def plan_scenes(
         attempts=model_cfg.attempts,
         seed=model_cfg.seed,
     )
+    lyrics = "\n".join(line.text for line in analysis.lyrics) or "(instrumental)"
+    cast = generate_structured(
+        model, render_prompt("plan_cast", **song, lyrics=lyrics), Cast, what="plan_scenes (stage 2), cast",
+        attempts=model_cfg.attempts, seed=model_cfg.seed + 500,
+    ).characters
+    names = tuple(dict.fromkeys(c.name for c in cast))
+    cast = [next(c for c in cast if c.name == n) for n in names]
     scenes: list[Scene] = []
     previous: SceneDraft | None = None
     for section, note in zip(analysis.sections, interp.sections):
@@ -73,14 +81,17 @@ def plan_scenes(
                     else "(this is the first scene)"
                 ),
             ),
-            scene_draft_after(previous.palette if previous else None),
+            scene_draft_after(previous.palette if previous else None, names),
             what=f"plan_scenes (stage 2), scene {section.index}",
             attempts=model_cfg.attempts,
             seed=model_cfg.seed + 1 + section.index,
         )
-        scenes.append(_scene(section, setting=draft.setting, subject=draft.subject, camera=draft.camera, palette=draft.palette.hex()))
+        scenes.append(
+            _scene(section, setting=draft.setting, subject=draft.subject, camera=draft.camera, palette=draft.palette.hex(),
+                   characters=list(dict.fromkeys(getattr(draft, "characters", []))))
+        )
         previous = draft
-    return ScenePlan(duration=analysis.duration, style=style, scenes=scenes, model=model.id)
+    return ScenePlan(duration=analysis.duration, style=style, characters=cast, scenes=scenes, model=model.id)
 
 
 def _scene(section: Section, **fields) -> Scene:
@@ -132,6 +143,13 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
         lighting=ask.pick("Lighting:", LIGHTS),
         recurring_motif=ask.pick_phrase("Recurring motif:", song_things or list(SUBJECTS_GENERIC)),
     )
+    # A sung song has a lead who recurs in its sung scenes, with one fixed look: the song's own
+    # people first, then stock leads; hair and clothes from short lists.
+    cast: list[Character] = []
+    if analysis.lyrics:
+        people = _phrases([n for n in song_nouns if noun_kind(n) == "person"])
+        lead = ask.pick_phrase("Lead character:", list(dict.fromkeys(people + list(LEADS))))
+        cast = [Character(name=lead, look=f"{ask.pick('Their hair:', HAIR)}, {ask.pick('They wear:', OUTFITS)}")]
     scenes: list[Scene] = []
     previous_place, previous_subject, previous_palette, previous = None, None, None, None
     used: set[str] = set()
@@ -162,10 +180,11 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
             accent=scene_ask.pick("Accent colour:", list(ACCENTS), exclude=[before.accent] if before else []),
         )
         scenes.append(
-            _scene(section, setting=f"{place} {when} {weather}", subject=subject, camera=camera, light=light, palette=palette.hex())
+            _scene(section, setting=f"{place} {when} {weather}", subject=subject, camera=camera, light=light, palette=palette.hex(),
+                   characters=[c.name for c in cast] if section.lyrics else [])
         )
         previous_place, previous_subject, previous_palette, previous = place, subject, palette, scenes[-1]
         used |= {place, subject}
         conditions = (when, weather)
         log.info("scene %d: %s in %s", section.index, subject, scenes[-1].setting)
-    return ScenePlan(duration=analysis.duration, style=style, scenes=scenes, model=model.id)
+    return ScenePlan(duration=analysis.duration, style=style, characters=cast, scenes=scenes, model=model.id)

@@ -126,10 +126,12 @@ def shot_seed(audio_sha256: str, index: int) -> int:
     return zlib.crc32(f"{audio_sha256}:{index}:0".encode()) & 0x7FFFFFFF
 
 
-def _shot(analysis: SongAnalysis, scene: Scene, span: ShotSpan, index: int, first: int, prompt: str, composition: str) -> Shot:
-    """Shot `index` (the scene's first is `first`): the scene's setting, subject and palette, the
-    camera move alternating with its counter-move, a seed from the audio."""
+def _shot(analysis: SongAnalysis, scene: Scene, span: ShotSpan, index: int, first: int, prompt: str, composition: str, plan: ScenePlan) -> Shot:
+    """Shot `index` (the scene's first is `first`): the scene's setting, subject, palette and
+    characters (with their fixed looks), the camera move alternating with its counter-move, a seed
+    from the audio."""
     return Shot(
+        characters=[c for c in plan.characters if c.name in scene.characters],
         index=index,
         scene_index=scene.index,
         start=span.start,
@@ -185,7 +187,7 @@ def write_shots(
         )
         first = len(shots)
         for span, prompt in zip(mine, batch.shots):
-            shots.append(_shot(analysis, scene, span, len(shots), first, prompt.prompt, prompt.composition))
+            shots.append(_shot(analysis, scene, span, len(shots), first, prompt.prompt, prompt.composition, plan))
     log.info("%d shots over %d scenes", len(shots), len(plan.scenes))
     return ShotList(duration=analysis.duration, shots=shots, model=model.id)
 
@@ -248,6 +250,6 @@ def choose_shots(analysis: SongAnalysis, plan: ScenePlan, spans: list[ShotSpan],
             focus = over[k % len(over)] if over else (extras[k % len(extras)] if extras and k else None)
             size = sizes[k % len(sizes)]
             prompt = compose_prompt(size, scene.subject, with_article(focus) if focus else None, scene, lenses[k % len(lenses)], style.medium)
-            shots.append(_shot(analysis, scene, span, len(shots), first, prompt, COMPOSITION_FOR[size]))
+            shots.append(_shot(analysis, scene, span, len(shots), first, prompt, COMPOSITION_FOR[size], plan))
     log.info("%d shots over %d scenes", len(shots), len(plan.scenes))
     return ShotList(duration=analysis.duration, shots=shots, model=model.id)

@@ -60,10 +60,16 @@ class StageFake(TextModel):
             return json.dumps({"mood": "calm", "themes": ["sea"], "imagery": ["waves"], "sections": [{"description": "waves"}] * n})
         if title == "StyleBible":
             return json.dumps({"medium": "flat art", "lighting": "dusk", "recurring_motif": "kite"})
+        if title == "Cast":
+            return json.dumps({"characters": [{"name": "the kite flyer", "look": "a yellow raincoat, short grey hair"}]})
         if title == "SceneDraft":
             midtone = props and schema["$defs"]["PaletteDraft"]["properties"]["midtone"]["enum"][0]
             palette = {"shadow": "deep navy", "midtone": midtone, "highlight": "ivory", "accent": "coral"}
-            return json.dumps({"setting": "a beach", "subject": "a kite", "camera": "zoom_in", "palette": palette})
+            draft = {"setting": "a beach", "subject": "a kite", "camera": "zoom_in", "palette": palette}
+            if "characters" in props:
+                item = props["characters"]["items"]
+                draft["characters"] = [item["const"] if "const" in item else item["enum"][0]]
+            return json.dumps(draft)
         if title == "ShotPromptBatch":
             if self.shots_reply is None:  # valid: as many prompts as the schema asks for
                 n = props["shots"]["minItems"]

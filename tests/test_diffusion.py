@@ -14,7 +14,7 @@ from PIL import Image
 pytest.importorskip("diffusers")
 
 from renderers import capabilities, load_renderer, parse_id  # noqa: E402
-from schemas import QAReport, ShotList  # noqa: E402
+from schemas import QAReport, ScenePlan, ShotList  # noqa: E402
 from schemas.shots import Shot  # noqa: E402
 from songflow.config import RenderConfig  # noqa: E402
 from songflow.errors import InputError  # noqa: E402
@@ -157,6 +157,13 @@ def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein,
     out.root.mkdir(parents=True)
     for stage in ("analysis", "scenes", "shots"):
         shutil.copy2(before.path(stage), out.path(stage))
+    # The short song sings in one scene only: the lead also walks through the last scene (a
+    # hand-edited shot list, as a user may write), so a character's look crosses scenes.
+    plan, listed = out.load("scenes", ScenePlan), out.load("shots", ShotList)
+    last = listed.shots[-1]
+    assert plan.characters and not last.characters
+    edited = listed.model_copy(update={"shots": [*listed.shots[:-1], last.model_copy(update={"characters": plan.characters[:1]})]})
+    out.save("shots", edited)
     with prefect_test_harness(server_startup_timeout=120):
         state = make_video(
             audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render",
@@ -165,18 +172,28 @@ def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein,
     assert state.is_completed(), state.message  # the timing rules held (a broken one fails the run)
     shots = out.load("shots", ShotList).shots
     qa = out.load("qa", QAReport)
-    first_of_scene = {}
+    # expected references: each character's first accepted keyframe, then the scene's first keyframe
+    chosen = [r.attempts[r.chosen_attempt].image for r in qa.shots]
+    scene_first, character_first, expected = {}, {}, []
     for s in shots:
-        first_of_scene.setdefault(s.scene_index, s.index)
-    for s, result in zip(shots, qa.shots):
-        first = first_of_scene[s.scene_index]
-        chosen = qa.shots[first].attempts[qa.shots[first].chosen_attempt].image
+        first = scene_first.setdefault(s.scene_index, s.index)
+        refs = [character_first[c.name] for c in s.characters if c.name in character_first]
+        refs += [chosen[first]] if first != s.index else []
+        expected.append(list(dict.fromkeys(refs)))
+        for c in s.characters:
+            character_first.setdefault(c.name, chosen[s.index])
+    for s, result, refs in zip(shots, qa.shots, expected):
         for attempt in result.attempts:
-            assert attempt.references == ([] if first == s.index else [chosen]), (s.index, attempt)
-    # every render went through the pipeline, and those with a reference passed it on
-    with_refs = sum(len(r.attempts) for s, r in zip(shots, qa.shots) if first_of_scene[s.scene_index] != s.index)
+            assert attempt.references == refs, (s.index, attempt.references, refs)
+    assert any(s.characters for s in shots[:-1])  # the sung scene has the lead
+    scene_of = {chosen[i]: shots[i].scene_index for i in range(len(shots))}
+    assert any(scene_of[r] != s.scene_index for s, refs in zip(shots, expected) for r in refs), "no character reference crossed scenes"
+    # every render went through the pipeline, and those with references passed them on, the look in the prompt
+    with_refs = sum(len(r.attempts) for r, refs in zip(qa.shots, expected) if refs)
     assert len(spy) == sum(len(r.attempts) for r in qa.shots)
     assert sum("image" in call for call in spy) == with_refs > 0
+    look = plan.characters[0]
+    assert any(f"{look.name}: {look.look}" in call["prompt"] for call in spy)
     # keyframes at the video's size, drawn by the model (not the procedural art of the first run)
     mine = Image.open(out.root / qa.shots[0].attempts[0].image)
     theirs = Image.open(before.root / "keyframes" / "shot_000_a0.png")
