@@ -51,3 +51,24 @@ def e2e(short_song, tmp_path_factory):
         name = asyncio.run(run_name())
     assert state.is_completed(), state.message
     return {"video": state.result(), "out": SongOutputs.for_song(outputs, SHORT_TITLE), "truth": truth, "run_name": name, "wav": wav}
+
+
+def first_stages(e2e: dict, outputs: Path) -> SongOutputs:
+    """A new outputs root holding the end-to-end run's stages 1-3, to run again from `render`."""
+    import shutil
+
+    out = SongOutputs.for_song(outputs, SHORT_TITLE)
+    out.root.mkdir(parents=True)
+    for stage in ("analysis", "scenes", "shots"):
+        shutil.copy2(e2e["out"].path(stage), out.path(stage))
+    return out
+
+
+def rerun_from_render(e2e: dict, outputs: Path, **params):
+    """The flow from stage `render` on `first_stages` (temporary Prefect API); its final state."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.song import make_video
+
+    with prefect_test_harness(server_startup_timeout=120):
+        return make_video(audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render", return_state=True, **params)

@@ -4,7 +4,6 @@ stills, references, clips, progress, a node error, a server that goes away, and 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import av
@@ -128,26 +127,16 @@ def test_the_flow_renders_and_animates_through_comfyui(e2e, comfy, tmp_path):
     """The short song's stages 1-3 (from the end-to-end run), keyframes and clips from ComfyUI: the
     scenes' later shots use the reference workflow, every clip has its planned frames, the video is
     whole and the timing rules hold."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.song import make_video
     from schemas import QAReport, ShotList
     from schemas.clips import ClipReport
-    from songflow.store import SongOutputs
-    from tests.conftest import SHORT_TITLE
+    from tests.conftest import first_stages, rerun_from_render
 
     outputs = tmp_path / "outputs"
-    out = SongOutputs.for_song(outputs, SHORT_TITLE)
-    out.root.mkdir(parents=True)
-    for stage in ("analysis", "scenes", "shots"):
-        shutil.copy2(e2e["out"].path(stage), out.path(stage))
-    with prefect_test_harness(server_startup_timeout=120):
-        state = make_video(
-            audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render",
-            renderer=f"comfyui:{comfy}#{STILL}#{STILL_REF}", motion=f"comfyui:{comfy}#{MOTION}",
-            settings={"render.draw_width": "320", "render.draw_height": "180", "render.motion_width": "320", "render.motion_height": "180"},
-            return_state=True,
-        )
+    out = first_stages(e2e, outputs)
+    state = rerun_from_render(
+        e2e, outputs, renderer=f"comfyui:{comfy}#{STILL}#{STILL_REF}", motion=f"comfyui:{comfy}#{MOTION}",
+        settings={"render.draw_width": "320", "render.draw_height": "180", "render.motion_width": "320", "render.motion_height": "180"},
+    )
     assert state.is_completed(), state.message
     shots, qa, clips = out.load("shots", ShotList).shots, out.load("qa", QAReport), out.load("clips", ClipReport)
     firsts = {s.scene_index: s.index for s in reversed(shots)}

@@ -4,7 +4,6 @@ pipeline built from configs here (no downloads), alone and inside the whole flow
 from __future__ import annotations
 
 import json
-import shutil
 
 import av
 import numpy as np
@@ -18,8 +17,7 @@ from schemas import QAReport, ScenePlan, ShotList  # noqa: E402
 from schemas.shots import Shot  # noqa: E402
 from songflow.config import RenderConfig  # noqa: E402
 from songflow.errors import InputError  # noqa: E402
-from songflow.store import SongOutputs  # noqa: E402
-from tests.conftest import SHORT_TITLE  # noqa: E402
+from tests.conftest import first_stages, rerun_from_render  # noqa: E402
 from renderers import motion_capabilities, native_frames, retime  # noqa: E402
 from schemas.clips import ClipReport  # noqa: E402
 from stages.assemble import plan_frames  # noqa: E402
@@ -147,16 +145,9 @@ def test_clip_lengths_follow_the_models_frame_rule_and_keep_the_shots_frames(tin
 def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein, tmp_path, spy):
     """The short song's stages 1-3 (from the end-to-end run), rendered again with the tiny pipeline:
     each scene's first keyframe is the reference of its other shots, the video is whole and on time."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.song import make_video
-
     outputs = tmp_path / "outputs"
     before = e2e["out"]
-    out = SongOutputs.for_song(outputs, SHORT_TITLE)
-    out.root.mkdir(parents=True)
-    for stage in ("analysis", "scenes", "shots"):
-        shutil.copy2(before.path(stage), out.path(stage))
+    out = first_stages(e2e, outputs)
     # The short song sings in one scene only: the lead also walks through the last scene (a
     # hand-edited shot list, as a user may write), so a character's look crosses scenes.
     plan, listed = out.load("scenes", ScenePlan), out.load("shots", ShotList)
@@ -164,11 +155,7 @@ def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein,
     assert plan.characters and not last.characters
     edited = listed.model_copy(update={"shots": [*listed.shots[:-1], last.model_copy(update={"characters": plan.characters[:1]})]})
     out.save("shots", edited)
-    with prefect_test_harness(server_startup_timeout=120):
-        state = make_video(
-            audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render",
-            renderer=f"diffusers:{tiny_klein}", settings=DRAW, return_state=True,
-        )
+    state = rerun_from_render(e2e, outputs, renderer=f"diffusers:{tiny_klein}", settings=DRAW)
     assert state.is_completed(), state.message  # the timing rules held (a broken one fails the run)
     shots = out.load("shots", ShotList).shots
     qa = out.load("qa", QAReport)
@@ -209,9 +196,6 @@ def test_moving_shots_from_an_image_to_video_model_keep_every_cut_on_its_frame(e
     its shot's planned frames, the video is whole and the timing rules hold; a shot whose clip
     fails keeps its still (Ken Burns) and clips.json says why."""
     from diffusers import WanImageToVideoPipeline
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.song import make_video
 
     real = WanImageToVideoPipeline.__call__
     asked: list[int] = []
@@ -224,16 +208,9 @@ def test_moving_shots_from_an_image_to_video_model_keep_every_cut_on_its_frame(e
 
     monkeypatch.setattr(WanImageToVideoPipeline, "__call__", flaky)
     outputs = tmp_path / "outputs"
-    out = SongOutputs.for_song(outputs, SHORT_TITLE)
-    out.root.mkdir(parents=True)
-    for stage in ("analysis", "scenes", "shots"):
-        shutil.copy2(e2e["out"].path(stage), out.path(stage))
+    out = first_stages(e2e, outputs)
     settings = {**DRAW, "render.motion_width": "64", "render.motion_height": "48", "render.motion_steps": "2"}
-    with prefect_test_harness(server_startup_timeout=120):
-        state = make_video(
-            audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render",
-            renderer=f"diffusers:{tiny_klein}", motion=f"diffusers:{tiny_wan}", settings=settings, return_state=True,
-        )
+    state = rerun_from_render(e2e, outputs, renderer=f"diffusers:{tiny_klein}", motion=f"diffusers:{tiny_wan}", settings=settings)
     assert state.is_completed(), state.message
     from songflow.config import from_env
     from schemas import SongAnalysis

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import av
 import numpy as np
-import pytest
 from PIL import Image
 
 from schemas import QAReport, ScenePlan, ShotList, SongAnalysis
 from songflow.config import PRESETS
-from songflow.store import SongOutputs
 from tests.conftest import SHORT_TITLE
 
 FRAME = 1 / 24

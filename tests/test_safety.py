@@ -3,7 +3,6 @@ gate that flags one picture, which is then redrawn and reaches no output."""
 
 from __future__ import annotations
 
-import shutil
 import time
 
 import numpy as np
@@ -14,9 +13,8 @@ from renderers.procedural import ProceduralRenderer
 from schemas import QAReport, Shot, ShotList
 from songflow.errors import InputError
 from songflow.safety import OpenNSFW, check_safety, load_safety
-from songflow.store import SongOutputs
 from stages.render_keyframes import render_keyframe
-from tests.conftest import SHORT_TITLE
+from tests.conftest import first_stages, rerun_from_render
 
 
 def test_the_offline_classifier_loads_and_passes_the_procedural_keyframes(tmp_path):
@@ -42,10 +40,6 @@ def test_a_flagged_picture_is_redrawn_and_reaches_no_output(e2e, tmp_path, monke
     """The short song's stages 1-3, rendered and judged again with a gate that flags the first
     picture of shot 1: it is deleted, redrawn with a rewritten prompt, counted in the report, and
     neither the storyboard, the report nor the video shows it."""
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.song import make_video
-
     real = OpenNSFW.score_path
     flagged: list[str] = []
 
@@ -57,12 +51,8 @@ def test_a_flagged_picture_is_redrawn_and_reaches_no_output(e2e, tmp_path, monke
 
     monkeypatch.setattr(OpenNSFW, "score_path", scripted)
     outputs = tmp_path / "outputs"
-    out = SongOutputs.for_song(outputs, SHORT_TITLE)
-    out.root.mkdir(parents=True)
-    for stage in ("analysis", "scenes", "shots"):
-        shutil.copy2(e2e["out"].path(stage), out.path(stage))
-    with prefect_test_harness(server_startup_timeout=120):
-        state = make_video(audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render", return_state=True)
+    out = first_stages(e2e, outputs)
+    state = rerun_from_render(e2e, outputs)
     assert state.is_completed(), state.message
     assert flagged == [str(out.root / "keyframes" / "shot_001_a0.png")]
     qa = out.load("qa", QAReport)
