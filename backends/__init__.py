@@ -134,9 +134,9 @@ def check_capabilities(cfg: PipelineConfig) -> None:
     from renderers import check_renderer
 
     check_renderer(cfg.render)
-    from songflow.safety import check_safety
+    from songflow.safety import check_safety, gate_name
 
-    check_safety(cfg.render.safety)
+    check_safety(gate_name(cfg.render))
     for stage, why, capability, verb in needs:
         model_id = cfg.model_for(stage).id
         caps = capabilities(model_id)

@@ -41,7 +41,7 @@ from stages.qa_keyframes import qa_report, qa_shot
 from stages.render_keyframes import keyframe_name, render_keyframe
 from renderers import capabilities as renderer_capabilities
 from renderers import load_motion, load_renderer
-from songflow.safety import load_safety
+from songflow.safety import gate_name, load_safety
 from schemas.clips import ClipReport, ShotClip
 from stages.animate_shots import animate_shot
 from stages.assemble import plan_frames
@@ -152,7 +152,6 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
     task_run_name="render-shot-{shot.index}",
     cache_key_fn=stage_key("render", config=("render",)),
     persist_result=True,
-    tags=[GPU_TAG],
     **RETRIES,
 )
 def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
@@ -172,7 +171,7 @@ def qa_task(
 ) -> ShotQA:
     renderer = load_renderer(cfg.render)
     references = references if renderer.capabilities.references else ()
-    safety = load_safety(cfg.render.safety)
+    safety = load_safety(cfg.render)
 
     def rerender(s: Shot, attempt: int) -> Path:
         return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render, references=references)
@@ -194,7 +193,7 @@ def qa_task(
 def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotClip:
     return animate_shot(
         shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
-        safety=load_safety(cfg.render.safety), safety_threshold=cfg.render.safety_threshold,
+        safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold,
     )
 
 
@@ -406,6 +405,9 @@ def make_video(
     # the first accepted keyframe of each of its characters (their look, kept across scenes), then
     # its scene's first keyframe (the scene's style).
     takes_references = renderer_capabilities(cfg.render.renderer).references
+    # A model-drawing renderer's tasks take the GPU tag (procedural art is CPU work: no tag, no
+    # per-task concurrency lookup on the server).
+    gpu = {"tags": [GPU_TAG]} if cfg.render.renderer != "procedural" else {}
     scene_first: dict[int, int] = {}
     for s in shots.shots:
         scene_first.setdefault(s.scene_index, s.index)
@@ -433,9 +435,9 @@ def make_video(
 
         def keyframe(i: int) -> Path:
             args = (shots.shots[i], plan.style, cfg, out, references(i))
-            path = render_task.with_options(**fresh("render"))(*args)
+            path = render_task.with_options(**fresh("render"), **gpu)(*args)
             if not path.is_file():
-                path = render_task.with_options(refresh_cache=True)(*args)
+                path = render_task.with_options(refresh_cache=True, **gpu)(*args)
             update_progress_artifact(render_progress, 100.0 * (i + 1) / n)
             show.advance("render")
             if i == n - 1:
@@ -445,14 +447,14 @@ def make_video(
         # Keyframes are drawn in worker threads while QA judges the ones already drawn: the
         # renderer (numpy) and the model (torch) share the cores instead of taking turns.
         render_progress = create_progress_artifact(0.0, key=_artifact_key(out, "render-progress"), description="Rendering keyframes")
-        futures = [render_task.with_options(**fresh("render")).submit(shot, plan.style, cfg, out) for shot in shots.shots]
+        futures = [render_task.with_options(**fresh("render"), **gpu).submit(shot, plan.style, cfg, out) for shot in shots.shots]
         for future in futures:
             future.wrapped_future.add_done_callback(lambda _: show.advance("render"))
 
         def keyframe(i: int) -> Path:
             path = futures[i].result()
             if not path.is_file():  # cached result, file deleted since: draw it again
-                path = render_task.with_options(refresh_cache=True)(shots.shots[i], plan.style, cfg, out)
+                path = render_task.with_options(refresh_cache=True, **gpu)(shots.shots[i], plan.style, cfg, out)
             update_progress_artifact(render_progress, 100.0 * (i + 1) / n)
             if i == n - 1:
                 show.finish("render", f"{n} keyframes")
@@ -481,7 +483,7 @@ def make_video(
             show.advance("qa")
         qa_model = cfg.model_for("qa").id
         report = qa_report(
-            results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa, safety=cfg.render.safety
+            results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa, safety=gate_name(cfg.render)
         )
         _save_thinking(out, "qa", qa_notes)
         out.save("qa", report)

@@ -91,10 +91,11 @@ class RenderConfig(_Frozen):
     # Shot motion: kenburns (the assembly's eased zoom/pan on the still, the default) or
     # diffusers:<hub id or folder> (image-to-video from the shot's chosen keyframe), with the size the
     # video model draws at, its steps and guidance (default: its family's).
-    # Every generated picture (keyframes, clip frames) passes this gate before it can reach the video:
-    # open-nsfw (offline, CPU), shieldgemma:<hub id or folder> (ShieldGemma 2), or off. A picture
-    # scoring at least safety_threshold (0..1, the probability it is unsafe) is withheld and redrawn.
-    safety: str = "open-nsfw"
+    # Every picture a model draws (keyframes, clip frames) passes this gate before it can reach the
+    # video: open-nsfw (offline, CPU), shieldgemma:<hub id or folder> (ShieldGemma 2), or off; auto is
+    # open-nsfw when a model draws (diffusers, comfyui) and off for procedural art with Ken Burns.
+    # A picture scoring at least safety_threshold (0..1, the probability it is unsafe) is withheld.
+    safety: str = "auto"
     safety_threshold: float = Field(0.8, gt=0, le=1)
     motion: str = "kenburns"
     motion_width: int | None = Field(None, ge=16, le=4096)

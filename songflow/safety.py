@@ -5,6 +5,8 @@
     shieldgemma:<hub id|folder>  ShieldGemma 2, the Gemma family's image-safety model (transformers):
                                  the highest probability over its policies (sexual, dangerous, violent)
     off                          no gate
+    auto                         open-nsfw when a model draws the pictures (diffusers, comfyui renderers
+                                 or motion), off for procedural keyframes moved by Ken Burns
 
 A picture whose score reaches `RenderConfig.safety_threshold` is withheld: its file is deleted, it
 counts as a rejected QA attempt (reason check:safe) and the shot is drawn again.
@@ -72,6 +74,14 @@ class ShieldGemma(SafetyGate):
         return float(probabilities[:, 1].max())
 
 
+def gate_name(cfg) -> str:
+    """The gate a RenderConfig asks for, with auto settled."""
+    if cfg.safety != "auto":
+        return cfg.safety
+    drawn_by_model = cfg.renderer != "procedural" or cfg.motion != "kenburns"
+    return "open-nsfw" if drawn_by_model else "off"
+
+
 def check_safety(name: str) -> None:
     """An unknown gate, or a missing package, is one line before the run starts."""
     scheme, _, rest = name.partition(":")
@@ -91,8 +101,9 @@ _GATES: dict[str, SafetyGate] = {}
 _LOCK = threading.Lock()
 
 
-def load_safety(name: str) -> SafetyGate | None:
-    """The gate named `name` (loaded once per process), or None for off."""
+def load_safety(cfg_or_name) -> SafetyGate | None:
+    """The gate named by a RenderConfig (or by name), loaded once per process; None for off."""
+    name = cfg_or_name if isinstance(cfg_or_name, str) else gate_name(cfg_or_name)
     check_safety(name)
     if name == "off":
         return None

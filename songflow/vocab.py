@@ -77,13 +77,16 @@ SUBJECTS_GENERIC = (
 )
 
 # A recurring lead for a sung video, and the fixed look every shot repeats (a model that chooses
-# picks one of each; the song's own people come first).
-LEADS = ("the singer", "the dancer", "the stranger", "the young woman", "the young man", "the drifter")
-HAIR = ("short black hair", "long auburn hair", "a silver buzz cut", "curly dark hair", "a blonde bob", "long braided hair", "tousled brown hair")
-OUTFITS = (
-    "a long red coat", "a white shirt and dark jeans", "a yellow raincoat", "a black leather jacket",
-    "a blue denim jacket", "a flowing green dress", "a grey hoodie", "a vintage brown suit",
-)
+# picks one of each, scored by the one-word keys; the song's own people come first).
+LEADS = {"singer": "the singer", "dancer": "the dancer", "stranger": "the stranger", "woman": "the young woman", "man": "the young man", "drifter": "the drifter"}
+HAIR = {
+    "black": "short black hair", "auburn": "long auburn hair", "silver": "a silver buzz cut", "curly": "curly dark hair",
+    "blonde": "a blonde bob", "braided": "long braided hair", "brown": "tousled brown hair",
+}
+OUTFITS = {
+    "red": "a long red coat", "white": "a white shirt and dark jeans", "yellow": "a yellow raincoat", "leather": "a black leather jacket",
+    "denim": "a blue denim jacket", "green": "a flowing green dress", "grey": "a grey hoodie", "suit": "a vintage brown suit",
+}
 
 # Concrete nouns, by kind. Places become settings; people and things become subjects.
 PLACE_NOUNS = frozenset("""

@@ -147,9 +147,9 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
     # people first, then stock leads; hair and clothes from short lists.
     cast: list[Character] = []
     if analysis.lyrics:
-        people = _phrases([n for n in song_nouns if noun_kind(n) == "person"])
-        lead = ask.pick_phrase("Lead character:", list(dict.fromkeys(people + list(LEADS))))
-        cast = [Character(name=lead, look=f"{ask.pick('Their hair:', HAIR)}, {ask.pick('They wear:', OUTFITS)}")]
+        people = {n: with_article(n) for n in song_nouns if noun_kind(n) == "person"}
+        lead = ask.pick_phrase("Lead character:", {**people, **{k: v for k, v in LEADS.items() if k not in people}})
+        cast = [Character(name=lead, look=f"{ask.pick_phrase('Their hair:', HAIR)}, {ask.pick_phrase('They wear:', OUTFITS)}")]
     scenes: list[Scene] = []
     previous_place, previous_subject, previous_palette, previous = None, None, None, None
     used: set[str] = set()

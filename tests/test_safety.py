@@ -34,6 +34,12 @@ def test_the_offline_classifier_loads_and_passes_the_procedural_keyframes(tmp_pa
     for bad in ("nsfw", "shieldgemma:", "on"):
         with pytest.raises(InputError, match="unknown safety gate"):
             check_safety(bad)
+    from songflow.config import RenderConfig
+    from songflow.safety import gate_name
+
+    assert gate_name(RenderConfig()) == "off"  # procedural art moved by Ken Burns: nothing a model drew
+    assert gate_name(RenderConfig(renderer="diffusers:x")) == gate_name(RenderConfig(motion="comfyui:http://h#w.json")) == "open-nsfw"
+    assert gate_name(RenderConfig(renderer="diffusers:x", safety="off")) == "off"
 
 
 def test_a_flagged_picture_is_redrawn_and_reaches_no_output(e2e, tmp_path, monkeypatch):
@@ -52,7 +58,7 @@ def test_a_flagged_picture_is_redrawn_and_reaches_no_output(e2e, tmp_path, monke
     monkeypatch.setattr(OpenNSFW, "score_path", scripted)
     outputs = tmp_path / "outputs"
     out = first_stages(e2e, outputs)
-    state = rerun_from_render(e2e, outputs)
+    state = rerun_from_render(e2e, outputs, settings={"render.safety": "open-nsfw"})  # auto is off for procedural art
     assert state.is_completed(), state.message
     assert flagged == [str(out.root / "keyframes" / "shot_001_a0.png")]
     qa = out.load("qa", QAReport)
