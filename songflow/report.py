@@ -404,6 +404,8 @@ def html_report(
         moving = sum(c.clip is not None for c in clips.shots)
         qa_badge += f' <span class="badge {"pass" if moving == len(clips.shots) else "warn"}">clips {moving}/{len(clips.shots)}</span>'
     by_shot = {c.shot_index: c for c in clips.shots} if clips else {}
+    if report.withheld:
+        qa_badge += f' <span class="badge warn">{report.withheld} withheld by the safety gate ({html.escape(report.safety)})</span>'
 
     sections_rows = "".join(
         f'<tr><td><span class="sec" style="background:{_section_colour(s.label)}">{e(s.label)}</span></td>'

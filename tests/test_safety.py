@@ -70,6 +70,7 @@ def test_a_flagged_picture_is_redrawn_and_reaches_no_output(e2e, tmp_path, monke
     assert qa.withheld == 1 and qa.rejections.get("check:safe") == 1 and qa.safety == "open-nsfw"
     assert not (out.root / "keyframes" / "shot_001_a0.png").exists()
     assert all(c.name != "safe" or c.passed for s in qa.shots for a in s.attempts if a.withheld is None for c in a.evidence.checks)
-    assert "shot_001_a0" not in (out.root / "report.html").read_text()
+    page = (out.root / "report.html").read_text()
+    assert "shot_001_a0" not in page and "1 withheld by the safety gate (open-nsfw)" in page
     shots = out.load("shots", ShotList)
     assert len(qa.shots) == len(shots.shots)
