@@ -74,3 +74,29 @@ def test_a_flagged_picture_is_redrawn_and_reaches_no_output(e2e, tmp_path, monke
     assert "shot_001_a0" not in page and "1 withheld by the safety gate (open-nsfw)" in page
     shots = out.load("shots", ShotList)
     assert len(qa.shots) == len(shots.shots)
+
+
+def test_shieldgemma_loads_through_from_pretrained_and_scores_every_policy(tmp_path, monkeypatch):
+    """`shieldgemma:<folder>` on a tiny random ShieldGemma 2 built from configs (no download): the
+    real AutoProcessor + ShieldGemma2ForImageClassification path, one prompt per policy, the
+    score being the highest 'violates' probability."""
+    from transformers import ShieldGemma2ForImageClassification
+
+    from songflow.safety import ShieldGemma
+    from tests.tiny_shieldgemma import build_tiny_shieldgemma
+
+    folder = build_tiny_shieldgemma(tmp_path / "tiny-shieldgemma")
+    batches: list[int] = []
+    real = ShieldGemma2ForImageClassification.forward
+
+    def spy(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        batches.append(int(out.probabilities.shape[0]))
+        return out
+
+    monkeypatch.setattr(ShieldGemma2ForImageClassification, "forward", spy)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    gate = load_safety(f"shieldgemma:{folder}")
+    assert isinstance(gate, ShieldGemma) and gate.name == f"shieldgemma:{folder}"
+    score = gate.score(Image.new("RGB", (1280, 720), (40, 60, 90)))
+    assert 0.0 <= score <= 1.0 and batches == [len(gate.processor.policy_definitions)] and batches[0] >= 3
