@@ -54,7 +54,7 @@ def stage_key(
     *,
     config: Iterable[str] = (),
     prompts: Iterable[str] = (),
-    uses_model: bool = False,
+    uses_model: bool | str = False,
 ) -> Callable[[Any, dict[str, Any]], str]:
     """A Prefect `cache_key_fn` for `stage`; `config` names the PipelineConfig sections it reads."""
     config, prompts = tuple(config), tuple(prompts)
@@ -68,8 +68,8 @@ def stage_key(
             "prompts": {name: prompt_digest(name) for name in prompts},
             "inputs": {k: fingerprint(v) for k, v in sorted(parameters.items()) if k != "cfg"},
         }
-        if uses_model:
-            parts["model"] = cfg.model_for(stage).model_dump(mode="json")
+        if uses_model:  # True: the stage's own model; a stage name: that stage's (motion is judged by qa's)
+            parts["model"] = cfg.model_for(uses_model if isinstance(uses_model, str) else stage).model_dump(mode="json")
         blob = json.dumps(parts, sort_keys=True, default=str).encode()
         return f"songflow-{stage}-{hashlib.sha256(blob).hexdigest()[:32]}"
 

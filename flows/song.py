@@ -37,7 +37,7 @@ from songflow.store import SongOutputs
 from stages.analyze import analyze_song
 from stages.assemble import assemble_video
 from stages.plan_scenes import plan_scenes
-from stages.qa_keyframes import qa_report, qa_shot
+from stages.qa_keyframes import qa_report, qa_shot, review_frames
 from stages.render_keyframes import keyframe_name, render_keyframe
 from renderers import capabilities as renderer_capabilities
 from renderers import load_motion, load_renderer
@@ -185,15 +185,22 @@ def qa_task(
 @task(
     name="motion",
     task_run_name="motion-shot-{shot.index}",
-    cache_key_fn=stage_key("motion", config=("render", "assemble")),
+    cache_key_fn=stage_key("motion", config=("render", "assemble", "qa"), prompts=("qa_keyframes",), uses_model="qa"),
     persist_result=True,
     tags=[GPU_TAG],
     **RETRIES,
 )
 def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotClip:
+    qa = cfg.model_for("qa")
+    review = None
+    if cfg.qa.look != "never" and MODELS.sees_images(qa.id):  # a vision model looks at the clip's frames
+
+        def review(s: Shot, frames: list[Path]):
+            return review_frames(s, frames, MODELS.get(qa), cfg.qa, qa, out.root)
+
     return animate_shot(
         shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
-        safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold,
+        safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review,
     )
 
 

@@ -7,6 +7,16 @@ from pydantic import Field
 from schemas.common import Strict
 
 
+class FrameReview(Strict):
+    """A vision model's verdict on one frame of a clip (its first, middle or last)."""
+
+    frame: int = Field(ge=0)
+    image: str = Field(description="The frame as a picture, relative to the song's output folder.")
+    score: int = Field(ge=0, le=10)
+    passed: bool
+    reasons: list[str] = Field(default_factory=list, description="Why it was rejected: failed checks and the judge's issues.")
+
+
 class ShotClip(Strict):
     shot_index: int = Field(ge=0)
     clip: str | None = Field(description="The clip's path relative to the song's output folder; null when the shot fell back to its still.")
@@ -16,6 +26,7 @@ class ShotClip(Strict):
     native_fps: float = Field(0.0, ge=0)
     seed: int = Field(ge=0)
     fallback: str | None = Field(None, description="Why the shot kept its still with a Ken Burns move instead of a clip.")
+    review: list[FrameReview] = Field(default_factory=list, description="A vision model's look at the clip's first, middle and last frames.")
 
 
 class ClipReport(Strict):

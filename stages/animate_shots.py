@@ -9,12 +9,13 @@ A shot whose clip fails keeps its still, moved by the assembly's Ken Burns, and 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PIL import Image
 
 from renderers import Motion, native_frames, retime
-from schemas.clips import ShotClip
+from schemas.clips import FrameReview, ShotClip
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.config import AssembleConfig
@@ -62,9 +63,11 @@ def animate_shot(
     style: StyleBible | None = None,
     safety: SafetyGate | None = None,
     safety_threshold: float = 0.8,
+    review: Callable[[Shot, list[Path]], list[FrameReview]] | None = None,
 ) -> ShotClip:
     """The shot's clip (exactly `frames` frames at cfg.fps), or its fallback to the still. The
-    clip's first, middle and last frames pass the safety gate; a flagged clip is never written."""
+    clip's first, middle and last frames pass the safety gate; a flagged clip is never written. With
+    `review` (a vision model), those frames are judged too: a clip one of them fails is not used."""
     caps = motion.capabilities
     native = native_frames(frames, cfg.fps, caps)
     record = dict(shot_index=shot.index, keyframe=str(Path(keyframe).relative_to(out_dir)), frames=frames, seed=shot.seed)
@@ -78,10 +81,26 @@ def animate_shot(
                 raise UnsafeClip(f"{safety.name} scored a frame {worst:.2f} (threshold {safety_threshold:.2f})")
         pictures = [made[i] for i in retime(len(made), caps.fps, frames, cfg.fps)]
         path = write_clip(pictures, Path(out_dir) / clip_name(shot.index), cfg)
+        looked: list[FrameReview] = []
+        if review is not None:
+            picks = sorted({0, len(pictures) // 2, len(pictures) - 1})
+            stills = []
+            for name, i in zip(("first", "middle", "last"), picks):
+                target = Path(out_dir) / f"clips/shot_{shot.index:03d}_{name}.png"
+                with atomic_path(target) as tmp:
+                    pictures[i].save(tmp, format="PNG")
+                stills.append(target)
+            looked = [r.model_copy(update={"frame": i}) for r, i in zip(review(shot, stills), picks)]
+            failed = [r for r in looked if not r.passed]
+            if failed:
+                path.unlink(missing_ok=True)
+                why = f"QA of frame {failed[0].frame}: " + ("; ".join(failed[0].reasons) or f"score {failed[0].score}")
+                log.warning("shot %d: clip rejected (%s); its still moves by Ken Burns", shot.index, why)
+                return ShotClip(clip=None, fallback=why[:300], review=looked, **record)
     except ConnectionError:
         raise  # a server that is down: the task is retried, the shot does not fall back
     except Exception as exc:  # noqa: BLE001 - any failure of the model keeps the shot on its still
         line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         log.warning("shot %d: no clip (%s: %s); its still moves by Ken Burns", shot.index, type(exc).__name__, line)
         return ShotClip(clip=None, fallback=f"{type(exc).__name__}: {line}"[:300], **record)
-    return ShotClip(clip=str(path.relative_to(out_dir)), native_frames=native, native_fps=caps.fps, **record)
+    return ShotClip(clip=str(path.relative_to(out_dir)), native_frames=native, native_fps=caps.fps, review=looked, **record)

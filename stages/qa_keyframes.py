@@ -19,6 +19,7 @@ from backends.structured import generate_structured
 from renderers.base import COMPOSITION_WORDS
 from renderers.procedural import ANCHORS, hex_rgb
 from schemas.qa import Check, Evidence, KeyframeVerdict, PromptRewrite, QAAttempt, QAReport, SeenVerdict, ShotQA
+from schemas.clips import FrameReview
 from schemas.scenes import COLOURS
 from songflow.safety import SafetyGate
 from schemas.shots import Shot, ShotList
@@ -308,6 +309,17 @@ def qa_keyframes(
         results.append(result)
         previous = Path(out_dir) / result.attempts[result.chosen_attempt].image
     return qa_report(results, model_id=model.id, sees_images=model.supports_images, cfg=cfg)
+
+
+def review_frames(shot: Shot, frames: Sequence[Path], model: TextModel, cfg: QAConfig, model_cfg: ModelConfig, out_dir: Path) -> list[FrameReview]:
+    """A vision model's verdict on frames of a moving shot (its first, middle and last), each judged
+    like a keyframe: against the shot's prompt, its measured checks and the judge's own look."""
+    out = []
+    for k, frame in enumerate(frames):
+        evidence, verdict = judge_keyframe(shot, frame, None, model, cfg, model_cfg, 100 + k)
+        reasons, _ = rejection_reasons(evidence, verdict, cfg, sees=isinstance(verdict, SeenVerdict))
+        out.append(FrameReview(frame=k, image=str(Path(frame).relative_to(out_dir)), score=verdict.score, passed=not reasons, reasons=reasons))
+    return out
 
 
 def qa_report(results: list[ShotQA], *, model_id: str, sees_images: bool, cfg: QAConfig = QAConfig(), safety: str = "off") -> QAReport:

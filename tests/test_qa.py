@@ -142,3 +142,47 @@ def test_a_small_model_fixes_a_failed_check_with_a_phrase_it_chooses(tmp_path):
     assert any(f in new for f in FIXES["exposure_low"]) and "subject on the left third" in new
     long = _fit("x" * 150 + ", a very long trailing phrase about the light", ["brightly lit", "subject centred"])
     assert long == "x" * 150 + ", brightly lit, subject centred"
+
+
+def test_a_vision_model_looks_at_a_clips_first_middle_and_last_frames(tmp_path):
+    """A clip whose middle frame a vision judge rejects is not used: the shot keeps its still, and
+    clips.json keeps the three verdicts and the frames they were given."""
+    import json
+
+    from PIL import Image
+
+    from renderers.base import Capabilities, Motion
+    from songflow.config import AssembleConfig, ModelConfig
+    from stages.animate_shots import animate_shot
+    from stages.qa_keyframes import review_frames
+    from tests.fakes import ScriptedModel
+
+    class Drift(Motion):  # a stand-in video model: the keyframe slowly washing out
+        name = "drift"
+        capabilities = Capabilities(video=True, frame_step=4, frame_offset=1, fps=16.0, max_frames=81)
+
+        def animate(self, shot, keyframe, *, frames, seed, style=None):
+            grey = Image.new("RGB", keyframe.size, (128, 128, 128))
+            return [Image.blend(keyframe, grey, 0.3 * k / max(1, frames - 1)) for k in range(frames)]
+
+    shot = Shot(index=2, scene_index=0, start=0, end=1, prompt=PROMPTS[0], composition="center", setting="the bay at night",
+                subject="the streetlights", palette=["#0b1d3a", "#5483b3", "#c1e8ff", "#30d5c8"], camera="push", seed=5)
+    key = render_keyframe(shot, ProceduralRenderer(), tmp_path)
+    seen = lambda ok, issues: json.dumps({"issues": issues, "passed": ok, "score": 8 if ok else 2, "box_2d": [300, 300, 700, 700]})  # noqa: E731
+    judge = ScriptedModel([seen(True, []), seen(False, ["the streetlights melt into grey smears"]), seen(True, [])])
+    judge.supports_images = True
+    cfg = AssembleConfig(width=320, height=180, preset="ultrafast")
+
+    def review(s, frames):
+        return review_frames(s, frames, judge, QAConfig(), ModelConfig(), tmp_path)
+
+    clip = animate_shot(shot, key, Drift(), tmp_path, frames=24, cfg=cfg, review=review)
+    assert clip.clip is None and clip.fallback.startswith("QA of frame 12: judge: the streetlights melt into grey smears")
+    assert [r.frame for r in clip.review] == [0, 12, 23] and [r.passed for r in clip.review] == [True, False, True]
+    assert [r.image for r in clip.review] == [f"clips/shot_002_{n}.png" for n in ("first", "middle", "last")]
+    assert all(len(call["messages"]) and call["schema"]["title"] == "SeenVerdict" for call in judge.calls)
+    assert not (tmp_path / "clips" / "shot_002.mp4").exists()
+    # the same clip with a judge that passes all three is kept
+    judge.replies = [seen(True, [])] * 3
+    kept = animate_shot(shot, key, Drift(), tmp_path, frames=24, cfg=cfg, review=review)
+    assert kept.clip == "clips/shot_002.mp4" and all(r.passed for r in kept.review)
