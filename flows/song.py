@@ -192,15 +192,14 @@ def qa_task(
 )
 def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotClip:
     qa = cfg.model_for("qa")
-    review = None
-    if cfg.qa.look != "never" and MODELS.sees_images(qa.id):  # a vision model looks at the clip's frames
+    sees = cfg.qa.look != "never" and MODELS.sees_images(qa.id)  # a vision model looks at the clip's frames
 
-        def review(s: Shot, frames: list[Path]):
-            return review_frames(s, frames, MODELS.get(qa), cfg.qa, qa, out.root)
+    def review(s: Shot, frames: list[Path]):
+        return review_frames(s, frames, MODELS.get(qa), cfg.qa, qa, out.root)
 
     return animate_shot(
         shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
-        safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review,
+        safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review if sees else None,
     )
 
 
