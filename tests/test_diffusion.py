@@ -181,6 +181,13 @@ def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein,
     assert sum("image" in call for call in spy) == with_refs > 0
     look = plan.characters[0]
     assert any(f"{look.name}: {look.look}" in call["prompt"] for call in spy)
+    # the same seed gives the same pixels: shot 0 drawn again by the loaded pipeline matches its keyframe
+    from songflow.config import from_env
+
+    again = load_renderer(from_env("fast", renderer=f"diffusers:{tiny_klein}", settings=DRAW).render).render(
+        shots[0], seed=shots[0].seed_for(0), width=1280, height=720, style=plan.style,
+    )
+    assert np.array_equal(np.asarray(again), np.asarray(Image.open(out.root / qa.shots[0].attempts[0].image).convert("RGB")))
     # keyframes at the video's size, drawn by the model (not the procedural art of the first run)
     mine = Image.open(out.root / qa.shots[0].attempts[0].image)
     theirs = Image.open(before.root / "keyframes" / "shot_000_a0.png")
