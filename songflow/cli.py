@@ -64,14 +64,35 @@ def _check_files(audio: Path, lyrics: Path | None, sample_rate: int) -> None:
     from songflow.audio import load_audio
     from songflow.lyrics import read_lyrics
 
-    if lyrics is not None:
-        read_lyrics(lyrics)
-    load_audio(audio, sample_rate)
+    from songflow.lyrics import check_fits
+
+    parsed = read_lyrics(lyrics) if lyrics is not None else None
+    y = load_audio(audio, sample_rate)
+    if parsed is not None:
+        check_fits(parsed, len(y) / sample_rate, lyrics)
 
 
 def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> None:
     """Every usage/input error, before any stage runs or any output is written."""
-    _check_files(audio, lyrics, _check_settings(args).analyze.sample_rate)
+    cfg = _check_settings(args)
+    _check_files(audio, lyrics, cfg.analyze.sample_rate)
+    if getattr(args, "from_stage", None):
+        _check_earlier_stages(audio, args, cfg)
+
+
+def _check_earlier_stages(audio: Path, args: argparse.Namespace, cfg) -> None:
+    """`--from X` reads the stages before X from outputs/<song>/: each must be there."""
+    from flows.song import STAGES, song_name
+    from songflow.store import SongOutputs
+
+    out = SongOutputs.for_song(Path(args.outputs) if args.outputs else cfg.outputs, song_name(audio, args.title))
+    needed = {"analyze": out.path("analysis"), "plan": out.path("scenes"), "shots": out.path("shots"), "render": out.root / "keyframes",
+              "qa": out.path("qa"), "motion": out.path("clips")}
+    for stage in STAGES[: STAGES.index(args.from_stage)]:
+        if stage == "motion" and cfg.render.motion == "kenburns":
+            continue
+        if not needed[stage].exists():
+            raise InputError(f"--from {args.from_stage} reads {stage} from {needed[stage]}, which does not exist: run the song from an earlier stage first")
 
 
 def _quiet() -> None:
@@ -87,12 +108,12 @@ def _quiet() -> None:
 
 
 def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
+    if not args.verbose:
+        _quiet()  # before anything imports Prefect: its log level is read then
     _check_inputs(audio, lyrics, args)
     from songflow import progress
     from songflow.config import prefect_defaults
 
-    if not args.verbose:
-        _quiet()
     prefect_defaults()
     from flows.song import make_video
 

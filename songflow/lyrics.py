@@ -90,3 +90,11 @@ def _parse_subtitles(text: str, fmt: str, path: Path) -> tuple[TimedLine, ...]:
     if not lines:
         raise InputError(f"{fmt.upper()} lyrics have no timed lines: {path}")
     return tuple(sorted(lines, key=lambda line: line.start))
+
+
+def check_fits(lyrics: Lyrics, duration: float, path: Path | str = "lyrics") -> None:
+    """Timed lyrics must reach into the song: when every line starts at or after its end (a file
+    for another song, or times in the wrong unit), no caption could be shown: an InputError."""
+    if lyrics.timed and all(line.start >= duration for line in lyrics.timed):
+        first = min(line.start for line in lyrics.timed)
+        raise InputError(f"{path}: every lyric line starts after the song ends ({duration:.1f} s); the first starts at {first:.1f} s")

@@ -16,7 +16,7 @@ from schemas.common import exact_items
 from songflow.audio import load_audio
 from songflow.fsutil import sha256_file
 from songflow.config import AnalyzeConfig, ModelConfig
-from songflow.lyrics import Lyrics
+from songflow.lyrics import Lyrics, check_fits
 from songflow.music import ENERGY_RATE, MusicFeatures, measure_music
 from songflow.vocab import FEELINGS, GENRES, MOODS, PLACES_GENERIC, SUBJECTS_GENERIC, THEMES, loudness_word, lyric_nouns, section_roles, with_article
 from stages._choose import Chooser, capitalize, join_words
@@ -46,6 +46,7 @@ def place_lyrics(lyrics: Lyrics | None, features: MusicFeatures) -> list[LyricLi
     if lyrics is None:
         return []
     duration = features.duration
+    check_fits(lyrics, duration)
     regions = features.vocals or _loud_sections(features)
     if lyrics.timed:
         out = []

@@ -117,3 +117,29 @@ def test_compressed_formats_decode(short_song, tmp_path, fmt):
     sf.write(path, data, rate, format={"mp3": "MP3", "ogg": "OGG", "flac": "FLAC"}[fmt])
     y = load_audio(path, 22050)
     assert abs(len(y) / 22050 - truth.duration) < 0.2  # mp3 adds encoder padding
+
+
+def test_lrc_whose_lines_all_lie_past_the_end(short_song, tmp_path, outputs, capsys):
+    """Before: the whole flow ran and silently dropped every lyric."""
+    wav, _, truth = short_song
+    lyrics = tmp_path / "other-song.lrc"
+    lyrics.write_text("[01:10.00]A line from a longer song\n[01:20.00]And another one\n", encoding="utf-8")
+    code, err = run_cli(["run", str(wav), "--lyrics", str(lyrics), "--outputs", str(outputs)], capsys)
+    assert_clean_failure(code, err, outputs, f"every lyric line starts after the song ends ({truth.duration:.1f} s); the first starts at 70.0 s")
+    assert code == 2
+
+
+def test_from_a_stage_of_a_song_that_never_ran(tmp_path, outputs):
+    """Before: a Prefect traceback, the one-line error, then a Prefect log line. Now only the line
+    (the CLI in its own process, as a user runs it)."""
+    from songflow import synth
+
+    wav, _, _ = synth.write_song(synth.short_spec(title="Never Ran"), tmp_path, stem="never-ran")
+    exe = Path(sys.executable).parent / "songflow"
+    proc = subprocess.run([str(exe), "run", str(wav), "--from", "plan", "--outputs", str(outputs)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (
+        f"songflow: error: --from plan reads analyze from {outputs / 'never-ran' / 'analysis.json'}, which does not exist: "
+        "run the song from an earlier stage first"
+    ), proc.stderr
+    assert not any(outputs.iterdir())
