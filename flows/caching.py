@@ -55,16 +55,22 @@ def stage_key(
     config: Iterable[str] = (),
     prompts: Iterable[str] = (),
     uses_model: bool | str = False,
+    ignore: Iterable[str] = (),
 ) -> Callable[[Any, dict[str, Any]], str]:
-    """A Prefect `cache_key_fn` for `stage`; `config` names the PipelineConfig sections it reads."""
+    """A Prefect `cache_key_fn` for `stage`; `config` names the PipelineConfig sections it reads,
+    `ignore` the fields of those sections it does not ("render.motion")."""
     config, prompts = tuple(config), tuple(prompts)
+    skip: dict[str, set[str]] = {}
+    for dotted in ignore:
+        section, _, name = dotted.partition(".")
+        skip.setdefault(section, set()).add(name)
 
     def key(_context: Any, parameters: dict[str, Any]) -> str:
         cfg = parameters["cfg"]
         parts: dict[str, Any] = {
             "stage": stage,
             "version": STAGE_VERSIONS[stage],
-            "config": {name: getattr(cfg, name).model_dump(mode="json") for name in config},
+            "config": {name: getattr(cfg, name).model_dump(mode="json", exclude=skip.get(name)) for name in config},
             "prompts": {name: prompt_digest(name) for name in prompts},
             "inputs": {k: fingerprint(v) for k, v in sorted(parameters.items()) if k != "cfg"},
         }

@@ -27,7 +27,7 @@ from schemas.qa import QAReport, ShotQA
 from schemas.scenes import ScenePlan, StyleBible
 from schemas.shots import Shot, ShotList
 from schemas.timing import TimingReport
-from songflow.config import MODEL_STAGES, ModelConfig, PipelineConfig, from_env
+from songflow.config import MODEL_STAGES, ModelConfig, PipelineConfig, RenderConfig, from_env
 from songflow.errors import InputError
 from songflow.fsutil import write_text_atomic
 from songflow import progress as display
@@ -109,6 +109,12 @@ def is_transient(task, task_run, state) -> bool:
 RETRIES = dict(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_condition_fn=is_transient)
 
 
+# Settings a keyframe does not depend on: a new --motion or safety gate reuses the keyframes (and
+# a new --motion the QA verdicts).
+MOTION_SETTINGS = tuple(f"render.{name}" for name in RenderConfig.model_fields if name.startswith("motion"))
+SAFETY_SETTINGS = tuple(f"render.{name}" for name in RenderConfig.model_fields if name.startswith("safety"))
+
+
 def song_name(audio: Path, title: str | None) -> str:
     return title or Path(audio).stem
 
@@ -150,7 +156,7 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
 @task(
     name="render",
     task_run_name="render-shot-{shot.index}",
-    cache_key_fn=stage_key("render", config=("render",)),
+    cache_key_fn=stage_key("render", config=("render",), ignore=MOTION_SETTINGS + SAFETY_SETTINGS),
     persist_result=True,
     **RETRIES,
 )
@@ -161,7 +167,7 @@ def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOut
 @task(
     name="qa",
     task_run_name="qa-shot-{shot.index}",
-    cache_key_fn=stage_key("qa", config=("qa", "render"), prompts=("qa_keyframes", "qa_rewrite"), uses_model=True),
+    cache_key_fn=stage_key("qa", config=("qa", "render"), prompts=("qa_keyframes", "qa_rewrite"), uses_model=True, ignore=MOTION_SETTINGS),
     persist_result=True,
     tags=[MODEL_TAG],
     **RETRIES,
@@ -170,7 +176,6 @@ def qa_task(
     shot: Shot, keyframe: Path, previous: Path | None, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()
 ) -> ShotQA:
     renderer = load_renderer(cfg.render)
-    references = references if renderer.capabilities.references else ()
     safety = load_safety(cfg.render)
 
     def rerender(s: Shot, attempt: int) -> Path:
@@ -502,7 +507,8 @@ def make_video(
     show.start("assemble")
 
     chosen = [out.root / e.attempts[e.chosen_attempt].image for e in report.shots]
-    clips = _motion(analysis, shots, chosen, plan.style, cfg, out, show, fresh=fresh("motion"), from_disk=from_disk("motion"))
+    clip_report = _motion(analysis, shots, chosen, plan.style, cfg, out, show, fresh=fresh("motion"), from_disk=from_disk("motion"))
+    clips = [out.root / c.clip if c.clip else None for c in clip_report.shots] if clip_report else None
     video = assemble_task.with_options(**fresh("assemble"))(analysis, shots, chosen, cfg, out, clips)
     if not video.is_file():
         video = assemble_task.with_options(refresh_cache=True)(analysis, shots, chosen, cfg, out, clips)
@@ -512,7 +518,6 @@ def make_video(
     show.finish("timing", f"{timing.verdict}: median |cut - beat| {timing.summary.median_abs_offset * 1000:.0f} ms, {timing.summary.cuts_inside_lines} cuts inside sung lines")
     out.save("timing", timing)
     _publish_timing(out, timing)
-    clip_report = out.load("clips", ClipReport) if clips is not None else None
     sheet, page = report_task(analysis, shots, report, timing, video, cfg, out, clip_report)
     if not (sheet.is_file() and page.is_file()):
         sheet, page = report_task.with_options(refresh_cache=True)(analysis, shots, report, timing, video, cfg, out, clip_report)
@@ -533,7 +538,7 @@ def make_video(
 
 
 def _motion(analysis, shots: ShotList, chosen: list[Path], style: StyleBible, cfg: PipelineConfig, out: SongOutputs, show, *, fresh: dict, from_disk: bool):
-    """Each shot's clip from its chosen keyframe (None where it keeps its still): clips.json."""
+    """Each shot's clip from its chosen keyframe, or why it keeps its still (clips.json); None for kenburns."""
     if cfg.render.motion == "kenburns":
         return None
     show.start("motion", total=len(shots.shots))
@@ -556,7 +561,7 @@ def _motion(analysis, shots: ShotList, chosen: list[Path], style: StyleBible, cf
     fell = [c for c in report.shots if c.clip is None]
     note = f"; {len(fell)} kept their stills (Ken Burns): " + "; ".join(f"shot {c.shot_index}: {c.fallback}" for c in fell[:2]) if fell else ""
     show.finish("motion", f"{len(report.shots) - len(fell)}/{len(report.shots)} shots move{note}")
-    return [out.root / c.clip if c.clip else None for c in report.shots]
+    return report
 
 
 def _check_plan_fits(plan: ScenePlan, analysis: SongAnalysis) -> None:
