@@ -53,12 +53,9 @@ def motion_capabilities(motion_id: str) -> Capabilities | None:
     if scheme == "kenburns":
         return None
     if scheme == "comfyui":
-        from renderers.comfyui import capabilities as comfyui_capabilities
+        from renderers.comfyui import motion_capabilities as comfyui_motion
 
-        caps = comfyui_capabilities(rest)
-        if not caps.video:
-            raise InputError(f"{rest.partition('#')[2]} makes stills: a --motion workflow needs a 'songflow frames' node or a SaveAnimatedWEBP")
-        return caps
+        return comfyui_motion(rest)
     from renderers.diffusers import video_family_of
 
     return video_family_of(rest).capabilities
@@ -107,63 +104,57 @@ def check_renderer(cfg: RenderConfig) -> Capabilities:
     return capabilities(cfg.renderer)
 
 
-class RendererPool:
-    """One renderer per (id, settings) in this process, shared by the render and QA tasks."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._loaded: dict[RenderConfig, Renderer] = {}
-
-    def get(self, cfg: RenderConfig) -> Renderer:
-        with self._lock:
-            if cfg not in self._loaded:
-                self._loaded[cfg] = _load(cfg)
-            return self._loaded[cfg]
+# Each renderer and motion model is loaded once per process (per id and settings) and shared by
+# the render, QA and motion tasks.
+_LOADED: dict[tuple[str, RenderConfig], Renderer | Motion] = {}
+_LOCK = threading.Lock()
 
 
-def _load(cfg: RenderConfig) -> Renderer:
-    scheme, rest = parse_id(cfg.renderer)
-    if scheme == "procedural":
-        from renderers.procedural import ProceduralRenderer
-
-        return ProceduralRenderer()
-    if scheme == "comfyui":
-        from renderers.comfyui import ComfyUIRenderer
-
-        return ComfyUIRenderer(rest, cfg)
-    from renderers.diffusers import DiffusersRenderer
-
-    return DiffusersRenderer(rest, cfg)
-
-
-RENDERERS = RendererPool()
-_MOTIONS: dict[RenderConfig, Motion] = {}
-_MOTION_LOCK = threading.Lock()
+def _once(kind: str, cfg: RenderConfig, make):
+    with _LOCK:
+        if (kind, cfg) not in _LOADED:
+            _LOADED[kind, cfg] = make()
+        return _LOADED[kind, cfg]
 
 
 def load_renderer(cfg: RenderConfig) -> Renderer:
-    return RENDERERS.get(cfg)
+    scheme, rest = parse_id(cfg.renderer)
+
+    def make() -> Renderer:
+        if scheme == "procedural":
+            from renderers.procedural import ProceduralRenderer
+
+            return ProceduralRenderer()
+        if scheme == "comfyui":
+            from renderers.comfyui import ComfyUIRenderer
+
+            return ComfyUIRenderer(rest, cfg)
+        from renderers.diffusers import DiffusersRenderer
+
+        return DiffusersRenderer(rest, cfg)
+
+    return _once("renderer", cfg, make)
 
 
 def load_motion(cfg: RenderConfig) -> Motion | None:
-    """The image-to-video model (loaded once per process), or None for kenburns."""
+    """The image-to-video model, or None for kenburns."""
     scheme, rest = parse_motion_id(cfg.motion)
     if scheme == "kenburns":
         return None
-    with _MOTION_LOCK:
-        if cfg not in _MOTIONS:
-            if scheme == "comfyui":
-                from renderers.comfyui import ComfyUIMotion
 
-                _MOTIONS[cfg] = ComfyUIMotion(rest, cfg)
-            else:
-                from renderers.diffusers import DiffusersMotion
+    def make() -> Motion:
+        if scheme == "comfyui":
+            from renderers.comfyui import ComfyUIMotion
 
-                _MOTIONS[cfg] = DiffusersMotion(rest, cfg)
-        return _MOTIONS[cfg]
+            return ComfyUIMotion(rest, cfg)
+        from renderers.diffusers import DiffusersMotion
+
+        return DiffusersMotion(rest, cfg)
+
+    return _once("motion", cfg, make)
 
 
 __all__ = [
-    "Capabilities", "Motion", "Renderer", "RENDERERS", "capabilities", "check_renderer", "load_motion", "load_renderer",
+    "Capabilities", "Motion", "Renderer", "capabilities", "check_renderer", "load_motion", "load_renderer",
     "motion_capabilities", "native_frames", "parse_id", "parse_motion_id", "retime",
 ]

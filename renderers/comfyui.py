@@ -23,6 +23,7 @@ transient error, which Prefect retries.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -117,8 +118,22 @@ def parse(rest: str) -> tuple[str, Workflow, Workflow | None]:
 
 def capabilities(rest: str) -> Capabilities:
     _, plain, with_refs = parse(rest)
-    caps = plain.capabilities()
-    return Capabilities(**{**caps.__dict__, "references": with_refs is not None})
+    return _still_capabilities(plain, with_refs)
+
+
+def _still_capabilities(plain: Workflow, with_refs: Workflow | None) -> Capabilities:
+    return dataclasses.replace(plain.capabilities(), references=with_refs is not None)
+
+
+def motion_capabilities(rest: str) -> Capabilities:
+    return _motion_capabilities(parse(rest)[1])
+
+
+def _motion_capabilities(workflow: Workflow) -> Capabilities:
+    caps = workflow.capabilities()
+    if not caps.video:
+        raise InputError(f"{workflow.path} makes stills: a --motion workflow needs a 'songflow frames' node or a SaveAnimatedWEBP")
+    return caps
 
 
 class ComfyUIClient:
@@ -316,7 +331,7 @@ class ComfyUIRenderer(Renderer):
 
     def __init__(self, rest: str, cfg: RenderConfig) -> None:
         self.url, self.workflow, self.with_references = parse(rest)
-        self.capabilities = capabilities(rest)
+        self.capabilities = _still_capabilities(self.workflow, self.with_references)
         self.cfg = cfg
         self.client = ComfyUIClient(self.url)
         self._lock = threading.Lock()
@@ -340,9 +355,7 @@ class ComfyUIMotion(Motion):
 
     def __init__(self, rest: str, cfg: RenderConfig) -> None:
         self.url, self.workflow, _ = parse(rest)
-        self.capabilities = self.workflow.capabilities()
-        if not self.capabilities.video:
-            raise InputError(f"{self.workflow.path} makes stills: a --motion workflow needs a 'songflow frames' node or a SaveAnimatedWEBP")
+        self.capabilities = _motion_capabilities(self.workflow)
         self.cfg = cfg
         self.client = ComfyUIClient(self.url)
         self._lock = threading.Lock()

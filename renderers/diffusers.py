@@ -152,22 +152,33 @@ def device_and_dtype():
     return "cpu", torch.float32
 
 
-class DiffusersRenderer(Renderer):
-    name = "diffusers"
+class _Pipeline:
+    """A loaded pipeline of a known family: what its __call__ takes, one call at a time."""
 
-    def __init__(self, source: str, cfg: RenderConfig) -> None:
-        self.family = family_of(source)
-        self.capabilities = self.family.capabilities
+    def __init__(self, source: str, cfg: RenderConfig, family: Family | VideoFamily) -> None:
+        self.family = family
+        self.capabilities = family.capabilities
         self.cfg = cfg
         self.pipe, self.device = load_pipeline(source, offload=cfg.offload)
         self.takes = set(inspect.signature(self.pipe.__call__).parameters)
-        self._img2img = None
         self._lock = threading.Lock()  # one picture at a time per pipeline
+
+    def _size(self, width: int | None, height: int | None) -> tuple[int, int]:
+        """The configured size, else the family's, in multiples of 16."""
+        w, h = width or self.family.size[0], height or self.family.size[1]
+        return w - w % 16, h - h % 16
+
+
+class DiffusersRenderer(_Pipeline, Renderer):
+    name = "diffusers"
+
+    def __init__(self, source: str, cfg: RenderConfig) -> None:
+        super().__init__(source, cfg, family_of(source))
+        self._img2img = None
 
     @property
     def draw_size(self) -> tuple[int, int]:
-        w, h = (self.cfg.draw_width or self.family.size[0]), (self.cfg.draw_height or self.family.size[1])
-        return w - w % 16, h - h % 16
+        return self._size(self.cfg.draw_width, self.cfg.draw_height)
 
     def _img2img_pipe(self):
         if self._img2img is None:
@@ -210,23 +221,17 @@ class DiffusersRenderer(Renderer):
         return image if image.size == (width, height) else image.resize((width, height), Image.LANCZOS)
 
 
-class DiffusersMotion(Motion):
+class DiffusersMotion(_Pipeline, Motion):
     """Image-to-video from the shot's chosen keyframe (Wan 2.x I2V)."""
 
     name = "diffusers"
 
     def __init__(self, source: str, cfg: RenderConfig) -> None:
-        self.family = video_family_of(source)
-        self.capabilities = self.family.capabilities
-        self.cfg = cfg
-        self.pipe, self.device = load_pipeline(source, offload=cfg.offload)
-        self.takes = set(inspect.signature(self.pipe.__call__).parameters)
-        self._lock = threading.Lock()
+        super().__init__(source, cfg, video_family_of(source))
 
     @property
     def draw_size(self) -> tuple[int, int]:
-        w, h = (self.cfg.motion_width or self.family.size[0]), (self.cfg.motion_height or self.family.size[1])
-        return w - w % 16, h - h % 16
+        return self._size(self.cfg.motion_width, self.cfg.motion_height)
 
     def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None) -> list[Image.Image]:
         import torch
