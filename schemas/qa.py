@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from schemas.common import Strict, text
+from schemas.shots import PROMPT_LENGTH
 
 EvidenceKind = Literal["image", "image-statistics"]
 
@@ -59,7 +60,7 @@ class Evidence(Strict):
 class PromptRewrite(Strict):
     """Stage 4's rewrite of a rejected shot's image prompt."""
 
-    prompt: text(200) = Field(description="The image prompt, rewritten so the next picture fixes the issues.")  # type: ignore[valid-type]
+    prompt: text(PROMPT_LENGTH) = Field(description="The image prompt, rewritten so the next picture fixes the issues.")  # type: ignore[valid-type]
 
 
 class QAAttempt(Strict):

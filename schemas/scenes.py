@@ -78,6 +78,7 @@ ACCENTS: dict[str, str] = {
     "amber": "#ffbf00",
 }
 COLOURS: dict[str, str] = {**SHADOWS, **MIDTONES, **HIGHLIGHTS, **ACCENTS}
+COLOUR_NAMES: dict[str, str] = {hex_: name for name, hex_ in COLOURS.items()}  # "#0b1d3a" -> "deep navy"
 
 
 class PaletteDraft(Strict):

@@ -9,13 +9,15 @@ from pydantic import Field, model_validator
 from schemas.common import HexColor, Strict, check_tiling, text
 from schemas.scenes import CameraMotion, Character
 
+PROMPT_LENGTH = 200  # an image prompt, as stage 3 writes it and stage 4 rewrites it
+
 Composition = Literal["center", "left_third", "right_third", "low_horizon", "high_horizon", "close_up", "wide"]
 
 
 class ShotPrompt(Strict):
     """What the model writes for one shot."""
 
-    prompt: text(200) = Field(description="Image prompt for this shot's keyframe.")  # type: ignore[valid-type]
+    prompt: text(PROMPT_LENGTH) = Field(description="Image prompt for this shot's keyframe.")  # type: ignore[valid-type]
     composition: Composition = Field(description="Where the subject sits in frame.")
 
 

@@ -20,9 +20,9 @@ from renderers.base import COMPOSITION_WORDS
 from renderers.procedural import ANCHORS, hex_rgb
 from schemas.qa import Check, Evidence, KeyframeVerdict, PromptRewrite, QAAttempt, QAReport, SeenVerdict, ShotQA
 from schemas.clips import FrameReview
-from schemas.scenes import COLOURS
+from schemas.scenes import COLOUR_NAMES
 from songflow.safety import SafetyGate
-from schemas.shots import Shot, ShotList
+from schemas.shots import PROMPT_LENGTH, Shot, ShotList
 from songflow.config import ModelConfig, QAConfig
 from stages._choose import Chooser
 from stages._prompts import render_prompt, render_text
@@ -240,7 +240,6 @@ FIXES = {
     "not_duplicate": ["seen from a new angle", "a different viewpoint", "a closer, tighter framing"],
     "safe": ["fully clothed, family-friendly", "modest and tasteful", "wholesome, suitable for all ages"],
 }
-MAX_PROMPT = 200
 
 
 def rewrite_prompt(shot: Shot, rejected: QAAttempt, model: TextModel, model_cfg: ModelConfig, attempt: int) -> str:
@@ -248,11 +247,12 @@ def rewrite_prompt(shot: Shot, rejected: QAAttempt, model: TextModel, model_cfg:
     A model that writes rewrites it from the issues; a small model that chooses picks, for the
     worst failed check, the phrase a text-to-image model reads as its fix, and code appends it."""
     issues = [r.removeprefix("judge: ") if r.startswith("judge: ") else CHECK_ISSUES.get(r.removeprefix("check:"), r) for r in rejected.reasons]
+    colours = _colour_names(shot)
     if model.writes_freely:
         rewrite = generate_structured(
             model,
             render_prompt(
-                "qa_rewrite", shot_number=shot.index + 1, prompt=shot.prompt, palette=_colour_names(shot) or ", ".join(shot.palette),
+                "qa_rewrite", shot_number=shot.index + 1, prompt=shot.prompt, palette=colours or ", ".join(shot.palette),
                 composition=shot.composition, issues="\n".join(f"- {i}" for i in issues) or "- (none named)",
             ),
             PromptRewrite,
@@ -265,8 +265,8 @@ def rewrite_prompt(shot: Shot, rejected: QAAttempt, model: TextModel, model_cfg:
     failed = [r.removeprefix("check:") for r in rejected.reasons if r.startswith("check:")]
     fixes = []
     for name in failed:
-        if name == "palette_match" and _colour_names(shot):
-            fixes.append(f"in {_colour_names(shot)}")
+        if name == "palette_match" and colours:
+            fixes.append(f"in {colours}")
         elif name in ("subject_placement", "subject_box_placement"):
             fixes.append(COMPOSITION_WORDS[shot.composition])
         elif name in FIXES:
@@ -277,18 +277,17 @@ def rewrite_prompt(shot: Shot, rejected: QAAttempt, model: TextModel, model_cfg:
 
 
 def _colour_names(shot: Shot) -> str:
-    names = {hex_.lower(): name for name, hex_ in COLOURS.items()}
-    found = [names[c.lower()] for c in shot.palette if c.lower() in names]
+    found = [COLOUR_NAMES[c.lower()] for c in shot.palette if c.lower() in COLOUR_NAMES]
     return ", ".join(found[:-1]) + f" and {found[-1]}" if len(found) > 1 else "".join(found)
 
 
 def _fit(prompt: str, additions: list[str]) -> str:
-    """`prompt` with `additions` appended, its own trailing phrases dropped until it fits MAX_PROMPT."""
+    """`prompt` with `additions` appended, its own trailing phrases dropped until it fits PROMPT_LENGTH."""
     parts = [p.strip() for p in prompt.split(",") if p.strip()]
     extra = ", ".join(additions)
-    while len(parts) > 1 and len(", ".join([*parts, extra])) > MAX_PROMPT:
+    while len(parts) > 1 and len(", ".join([*parts, extra])) > PROMPT_LENGTH:
         parts.pop()
-    return ", ".join([*parts, extra])[:MAX_PROMPT]
+    return ", ".join([*parts, extra])[:PROMPT_LENGTH]
 
 
 def qa_keyframes(

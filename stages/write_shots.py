@@ -11,9 +11,9 @@ from backends.structured import generate_structured
 from schemas.analysis import LyricLine, SongAnalysis
 from schemas.common import exact_items
 from schemas.scenes import ScenePlan
-from schemas.shots import Shot, ShotList, ShotPromptBatch
+from schemas.shots import PROMPT_LENGTH, Shot, ShotList, ShotPromptBatch
 from songflow.config import ModelConfig, ShotConfig
-from schemas.scenes import COLOURS, Scene
+from schemas.scenes import COLOUR_NAMES, Scene
 from songflow.vocab import COMPOSITION_FOR, LENSES, SHOT_SIZES, loudness_word, lyric_nouns, noun_kind, section_roles, with_article
 from stages._choose import Chooser, capitalize, join_words
 from stages._prompts import render_prompt, render_text
@@ -192,7 +192,6 @@ def write_shots(
     return ShotList(duration=analysis.duration, shots=shots, model=model.id)
 
 
-COLOUR_NAMES = {hex_: name for name, hex_ in COLOURS.items()}
 # Water and open ground take "on" (on the bay), everything else "in" (in the city).
 ON_PLACES = {"bay", "beach", "shore", "coast", "sea", "ocean", "pier", "river", "lake", "rooftop", "roof", "bridge", "highway", "road", "platform", "hill", "hills", "cliff", "dunes", "island"}
 
@@ -214,7 +213,6 @@ def compose_prompt(size: str, subject: str, focus: str | None, scene: Scene, len
     return text[:PROMPT_LENGTH]
 
 
-PROMPT_LENGTH = 200  # schemas.shots.ShotPrompt.prompt
 
 
 def choose_shots(analysis: SongAnalysis, plan: ScenePlan, spans: list[ShotSpan], model: TextModel, model_cfg: ModelConfig) -> ShotList:
