@@ -549,7 +549,7 @@ def _motion(analysis, shots: ShotList, chosen: list[Path], style: StyleBible, cf
         progress = create_progress_artifact(0.0, key=_artifact_key(out, "motion-progress"), description="Image-to-video clips")
         made = []
         for i, (shot, keyframe, f) in enumerate(zip(shots.shots, chosen, frames.shots)):
-            args = (shot, keyframe, f.lead + (f.last - f.first) + f.tail, style, cfg, out)
+            args = (shot, keyframe, f.count, style, cfg, out)
             clip = motion_task.with_options(**fresh)(*args)
             if clip.clip and not (out.root / clip.clip).is_file():
                 clip = motion_task.with_options(refresh_cache=True)(*args)

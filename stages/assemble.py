@@ -40,6 +40,11 @@ class ShotFrames:
     lead: int  # extra frames before `first` (the incoming half of a transition)
     tail: int  # extra frames after `last` (the outgoing half)
 
+    @property
+    def count(self) -> int:
+        """Frames the shot's input must supply: its own, plus both transition overlaps."""
+        return self.lead + (self.last - self.first) + self.tail
+
 
 @dataclass(frozen=True)
 class Transition:
@@ -175,7 +180,7 @@ def build_graph(
     energy = {s.index: s.energy for s in analysis.sections}
     scale = f"scale={cfg.width * cfg.supersample}:{cfg.height * cfg.supersample}:flags=lanczos"
     for i, (shot, f) in enumerate(zip(shots.shots, plan.shots)):
-        n = f.lead + (f.last - f.first) + f.tail
+        n = f.count
         if clips[i]:  # a clip of exactly n frames at the video's rate: its frames, renumbered
             fit = f"scale={cfg.width}:{cfg.height}:flags=lanczos"
             parts.append(f"[{i}:v]{fit},setsar=1,format=yuv420p,trim=end_frame={n},settb=1/{plan.fps},setpts=N[s{i}]")
