@@ -32,6 +32,7 @@ from songflow.errors import InputError
 from songflow.fsutil import write_text_atomic
 from songflow import progress as display
 from songflow.lyrics import read_lyrics
+from songflow.results import PERSIST
 from songflow.report import contact_sheet, html_report, timeline_image
 from songflow.store import SongOutputs
 from stages.analyze import analyze_song
@@ -122,7 +123,7 @@ def song_name(audio: Path, title: str | None) -> str:
 @task(
     name="analyze",
     cache_key_fn=stage_key("analyze", config=("analyze",), prompts=("analyze", "listen"), uses_model=True),
-    persist_result=True,
+    **PERSIST,
     tags=[MODEL_TAG],
     **RETRIES,
 )
@@ -134,7 +135,7 @@ def analyze_task(audio: Path, lyrics: Path | None, title: str, cfg: PipelineConf
 @task(
     name="plan_scenes",
     cache_key_fn=stage_key("plan", config=("plan",), prompts=("plan_style", "plan_cast", "plan_scene"), uses_model=True),
-    persist_result=True,
+    **PERSIST,
     tags=[MODEL_TAG],
     **RETRIES,
 )
@@ -145,7 +146,7 @@ def plan_task(analysis: SongAnalysis, cfg: PipelineConfig) -> ScenePlan:
 @task(
     name="write_shots",
     cache_key_fn=stage_key("shots", config=("shots",), prompts=("write_shots",), uses_model=True),
-    persist_result=True,
+    **PERSIST,
     tags=[MODEL_TAG],
     **RETRIES,
 )
@@ -157,7 +158,7 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
     name="render",
     task_run_name="render-shot-{shot.index}",
     cache_key_fn=stage_key("render", config=("render",), ignore=MOTION_SETTINGS + SAFETY_SETTINGS),
-    persist_result=True,
+    **PERSIST,
     **RETRIES,
 )
 def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
@@ -168,7 +169,7 @@ def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOut
     name="qa",
     task_run_name="qa-shot-{shot.index}",
     cache_key_fn=stage_key("qa", config=("qa", "render"), prompts=("qa_keyframes", "qa_rewrite"), uses_model=True, ignore=MOTION_SETTINGS),
-    persist_result=True,
+    **PERSIST,
     tags=[MODEL_TAG],
     **RETRIES,
 )
@@ -191,7 +192,7 @@ def qa_task(
     name="motion",
     task_run_name="motion-shot-{shot.index}",
     cache_key_fn=stage_key("motion", config=("render", "assemble", "qa"), prompts=("qa_keyframes",), uses_model="qa"),
-    persist_result=True,
+    **PERSIST,
     tags=[GPU_TAG],
     **RETRIES,
 )
@@ -208,7 +209,7 @@ def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg:
     )
 
 
-@task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), persist_result=True)
+@task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), **PERSIST)
 def assemble_task(
     analysis: SongAnalysis, shots: ShotList, keyframes: list[Path], cfg: PipelineConfig, out: SongOutputs, clips: list[Path | None] | None = None
 ) -> Path:
@@ -220,7 +221,7 @@ def timing_task(analysis: SongAnalysis, shots: ShotList, video: Path, cfg: Pipel
     return timing_report(analysis, shots, video, cfg.assemble, cfg.shots, cfg.timing)
 
 
-@task(name="report", cache_key_fn=stage_key("report"), persist_result=True)
+@task(name="report", cache_key_fn=stage_key("report"), **PERSIST)
 def report_task(
     analysis: SongAnalysis, shots: ShotList, report: QAReport, timing: TimingReport, video: Path, cfg: PipelineConfig, out: SongOutputs,
     clips: ClipReport | None = None,
@@ -359,6 +360,12 @@ def make_video(
     backends.check_capabilities(cfg)
     name = song_name(audio, title)
     out = SongOutputs.for_song(cfg.outputs, name)
+    with out.lock():  # one run per song at a time: a second one stops with a clear message
+        out.clean_leftovers()  # temp files a killed run left behind
+        return _make_video(audio, lyrics, from_stage, cfg, name, out, logger)
+
+
+def _make_video(audio, lyrics, from_stage, cfg: PipelineConfig, name: str, out: SongOutputs, logger) -> Path:
     first = STAGES.index(from_stage) if from_stage else 0
 
     def fresh(stage: str) -> dict:

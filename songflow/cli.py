@@ -78,14 +78,21 @@ def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) ->
     _check_files(audio, lyrics, cfg.analyze.sample_rate)
     if getattr(args, "from_stage", None):
         _check_earlier_stages(audio, args, cfg)
+    _song_outputs(audio, args, cfg, args.title).check_free()
+
+
+def _song_outputs(audio: Path, args: argparse.Namespace, cfg, title: str | None = None):
+    from flows.song import song_name
+    from songflow.store import SongOutputs
+
+    return SongOutputs.for_song(Path(args.outputs) if args.outputs else cfg.outputs, song_name(audio, title))
 
 
 def _check_earlier_stages(audio: Path, args: argparse.Namespace, cfg) -> None:
     """`--from X` reads the stages before X from outputs/<song>/: each must be there."""
-    from flows.song import STAGES, song_name
-    from songflow.store import SongOutputs
+    from flows.song import STAGES
 
-    out = SongOutputs.for_song(Path(args.outputs) if args.outputs else cfg.outputs, song_name(audio, args.title))
+    out = _song_outputs(audio, args, cfg, args.title)
     needed = {"analyze": out.path("analysis"), "plan": out.path("scenes"), "shots": out.path("shots"), "render": out.root / "keyframes",
               "qa": out.path("qa"), "motion": out.path("clips")}
     for stage in STAGES[: STAGES.index(args.from_stage)]:
@@ -178,9 +185,15 @@ def cmd_batch(args: argparse.Namespace) -> None:
     from songflow.config import prefect_defaults
 
     songs = find_songs(Path(args.folder))
-    sample_rate = _check_settings(args).analyze.sample_rate  # every input is checked before any run starts
+    cfg = _check_settings(args)  # every input is checked before any run starts
+    folders: dict[Path, Path] = {}
     for audio, lyrics in songs:
-        _check_files(audio, lyrics, sample_rate)
+        _check_files(audio, lyrics, cfg.analyze.sample_rate)
+        out = _song_outputs(audio, args, cfg)
+        if out.root in folders:
+            raise InputError(f"{folders[out.root].name} and {audio.name} would both write to {out.root}: rename one")
+        folders[out.root] = audio
+        out.check_free()
     prefect_defaults()
     from flows.song import make_video
 

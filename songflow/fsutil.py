@@ -1,4 +1,10 @@
-"""Atomic file writes: a reader never sees a half-written output."""
+"""Atomic file writes: a reader never sees a half-written output.
+
+Every output is written to a temp file beside its target, flushed to disk (fsync), renamed over the
+target, and the folder's entry flushed too: a run killed at any moment, or a machine that loses
+power, leaves either the old file or the new one, never a truncated one, and leftover temp files
+are hidden (`.name.*`) and removed by the next write's clean-up.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +31,20 @@ def atomic_path(target: Path) -> Iterator[Path]:
     os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs should be readable like any file
     try:
         yield tmp_path
+        _fsync(tmp_path)
         os.replace(tmp_path, target)
+        _fsync(target.parent)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file's (or a folder's entries') data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
@@ -55,9 +72,13 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
         yield tmp
+        for entry in tmp.rglob("*"):
+            if entry.is_file():
+                _fsync(entry)
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)
+        _fsync(target.parent)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from songflow.errors import InputError
+from songflow.errors import InputError, SongflowError
 from songflow.fsutil import slugify, write_model_atomic
 
 M = TypeVar("M", bound=BaseModel)
@@ -22,6 +27,15 @@ FILES = {
     "timing": "timing_report.json",
 }
 VIDEO = "video.mp4"
+LOCK = ".lock"
+
+# Song folders a run in this process holds (a file lock does not keep two threads apart).
+_held: set[Path] = set()
+_held_guard = threading.Lock()
+
+
+class SongBusy(SongflowError):
+    """Another run is writing this song's outputs."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,59 @@ class SongOutputs:
     @property
     def video(self) -> Path:
         return self.root / VIDEO
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold this song's folder for one run: a second run of the same song, in this process or
+        another, stops at once with SongBusy instead of writing over the first one's files."""
+        from filelock import FileLock, Timeout
+
+        key = self.root.resolve()
+        with _held_guard:
+            if key in _held:
+                raise SongBusy(f"{self.root} is being written by another run of this song in this process; wait for it to finish")
+            _held.add(key)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = FileLock(self.root / LOCK, timeout=0, thread_local=False)
+            try:
+                lock.acquire()
+            except Timeout:
+                raise SongBusy(f"{self.root} is being written by another songflow run{self._holder()}; wait for it to finish or stop it") from None
+            try:
+                (self.root / LOCK).write_text(f"{os.getpid()}\n")  # who holds it, for the message above
+                yield
+            finally:
+                lock.release()
+        finally:
+            with _held_guard:
+                _held.discard(key)
+
+    def check_free(self) -> None:
+        """SongBusy now if another run holds this song (a check before a run starts; the run takes the lock)."""
+        if (self.root / LOCK).is_file():
+            with self.lock():
+                pass
+
+    def _holder(self) -> str:
+        try:
+            pid = int((self.root / LOCK).read_text().strip())
+        except (OSError, ValueError):
+            return ""
+        return f" (process {pid})"
+
+    def clean_leftovers(self) -> list[Path]:
+        """Remove the hidden temp files and folders a killed run left (atomic writes name them `.name.*`)."""
+        removed = []
+        for path in sorted(self.root.rglob(".*"), reverse=True):
+            if path == self.root / LOCK or not path.exists():
+                continue
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+        return removed
 
     def save(self, stage: str, model: BaseModel) -> Path:
         return write_model_atomic(self.path(stage), model)

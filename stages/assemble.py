@@ -24,6 +24,7 @@ from schemas.shots import ShotList
 from songflow.config import AssembleConfig
 from songflow.errors import SongflowError
 from songflow.fsutil import atomic_path
+from songflow.procs import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ def assemble_video(
     out_path = Path(out_path)
     plan = plan_frames(analysis, shots, cfg)
     lyrics = [line for line in analysis.lyrics if line.text.strip()]
-    with tempfile.TemporaryDirectory(prefix="songflow-assemble-") as work_dir:
+    with tempfile.TemporaryDirectory(prefix=".assemble-", dir=out_path.parent) as work_dir:  # beside the video: a killed run's leftovers are cleaned up with the song
         work = Path(work_dir)
         srt, vtt, _ = write_subtitles(lyrics, work, cfg)
         shutil.copy(caption_font(), work / CAPTION_FONT)
@@ -255,7 +256,7 @@ def assemble_video(
             "-c:a", "aac", "-b:a", "192k", "-t", f"{plan.total / cfg.fps:.6f}", "-movflags", "+faststart", "-f", "mp4",
         ]
         with atomic_path(out_path) as tmp:
-            proc = subprocess.run([*cmd, str(tmp)], cwd=work, capture_output=True, text=True)
+            proc = subprocess.run([*cmd, str(tmp)], cwd=work, capture_output=True, text=True, preexec_fn=die_with_parent)
             if proc.returncode != 0:
                 lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
                 raise SongflowError(f"ffmpeg failed assembling {out_path}: {lines[-1] if lines else f'exit {proc.returncode}'}")
