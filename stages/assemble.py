@@ -213,6 +213,15 @@ def write_subtitles(lyrics: list[LyricLine], folder: Path, cfg: AssembleConfig) 
     return srt, vtt, ass
 
 
+def _filter_arg(value: str) -> str:
+    """`value` as one filter option value inside a filtergraph description: escaped for the option
+    parser (`\\`, `'`, `:`), then again for the graph parser (`\\`, `'`, `[`, `]`, `,`, `;`), the two
+    levels of ffmpeg-filters "Notes on filtergraph escaping". (The graph goes to ffmpeg in a file,
+    so there is no third, shell level.)"""
+    once = re.sub(r"([\\':])", r"\\\1", value)
+    return re.sub(r"([\\'\[\],;])", r"\\\1", once)
+
+
 def build_graph(
     analysis: SongAnalysis, shots: ShotList, plan: FramePlan, cfg: AssembleConfig, *, captions: str | None, clips: list[bool] | None = None
 ) -> str:
@@ -255,7 +264,7 @@ def build_graph(
         current = nxt
     tail = f"[{current}]trim=end_frame={plan.total}"  # (an fps filter here would drop the last frame)
     if captions:
-        tail += f",ass=filename={captions}:fontsdir=."
+        tail += f",ass=filename={_filter_arg(captions)}:fontsdir=."
     parts.append(tail + ",format=yuv420p[v]")
     return ";\n".join(parts)
 
@@ -283,7 +292,11 @@ def assemble_video(
         (work / "graph.txt").write_text(graph, encoding="utf-8")
         cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
         for key, clip in zip(keyframes, clips):
-            cmd += ["-i", str(Path(clip or key).resolve())]
+            # A still is read by the image2 demuxer, which takes `%d`/`%03d`/`%%` in a file name as a
+            # numbered-sequence pattern (it then reads other files, or none): pattern_type none reads
+            # exactly this file, whatever folder the outputs are in.
+            still = [] if clip else ["-f", "image2", "-pattern_type", "none"]
+            cmd += [*still, "-i", str(Path(clip or key).resolve())]
         n = len(keyframes)
         cmd += ["-i", str(Path(analysis.audio_path).resolve())]
         soft = cfg.soft_subtitles and bool(lyrics)
