@@ -68,6 +68,8 @@ def timeline_plot(
 def timeline_image(analysis: SongAnalysis, shots: ShotList, timing: TimingReport | None, *, width_px: int = SHEET_WIDTH, title: bool = False) -> bytes:
     """The timeline as PNG bytes: draw it once and give it to both the contact sheet and the report."""
     # Figure + FigureCanvasAgg directly: no pyplot, so nothing global (backend, rcParams) changes.
+    # Text from the song or a model is drawn with parse_math=False: matplotlib otherwise reads
+    # `$...$` as mathtext, and "$5 and $10" loses its spaces while "$\\N$" stops the drawing.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -128,7 +130,7 @@ def timeline_image(analysis: SongAnalysis, shots: ShotList, timing: TimingReport
         y = _load_envelope_audio(analysis)
     except InputError as exc:
         log.warning("timeline without waveform: %s", exc)
-        ax_wave.text(duration / 2, 0, f"audio not readable: {exc}", ha="center", va="center", color=BAD, fontsize=10)
+        ax_wave.text(duration / 2, 0, f"audio not readable: {exc}", ha="center", va="center", color=BAD, fontsize=10, parse_math=False)
     else:
         t, lo, hi = _envelope(y, SAMPLE_RATE, int(axes_px))
         ax_wave.fill_between(t, lo, hi, color=WAVE, lw=0, alpha=0.75)
@@ -184,7 +186,8 @@ def timeline_image(analysis: SongAnalysis, shots: ShotList, timing: TimingReport
         row = 1 - i % 2
         face, edge, hatch, a, ls = LYRIC_STYLE[line.timing]
         ax_lyr.add_patch(Rectangle((line.start, row + 0.1), line.end - line.start, 0.8, fc=face, ec=edge, hatch=hatch, lw=1.1, ls=ls, alpha=a))
-        ax_lyr.text(line.start + 6 / px_per_s, row + 0.5, fits(line.text, line.end - line.start), ha="left", va="center", color=FG, fontsize=8, clip_on=True)
+        ax_lyr.text(line.start + 6 / px_per_s, row + 0.5, fits(line.text, line.end - line.start), ha="left", va="center", color=FG, fontsize=8, clip_on=True,
+                    parse_math=False)
     if not analysis.lyrics:
         ax_lyr.text(duration / 2, 1, "no lyrics", ha="center", va="center", color=DIM, fontsize=9)
     if in_line:
@@ -221,7 +224,7 @@ def timeline_image(analysis: SongAnalysis, shots: ShotList, timing: TimingReport
         text.set_color(FG)
 
     if title:
-        fig.text(left, 0.965, analysis.title, color=FG, fontsize=13, fontweight="bold", ha="left", va="center")
+        fig.text(left, 0.965, analysis.title, color=FG, fontsize=13, fontweight="bold", ha="left", va="center", parse_math=False)
         fig.text(right, 0.965, f"{analysis.tempo:.1f} BPM · {_clock(duration)} · {len(shots.shots)} shots · {len(analysis.sections)} sections",
                  color=DIM, fontsize=10, ha="right", va="center")
 
@@ -338,7 +341,8 @@ def _draw_card(sheet: Image.Image, draw: ImageDraw.ImageDraw, shot: Shot, entry:
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
-    """`text`, cut with an ellipsis to fit `width` pixels."""
+    """`text` on one line (Pillow cannot measure a line break), cut with an ellipsis to fit `width` pixels."""
+    text = " ".join(text.splitlines())
     if draw.textlength(text, font=font) <= width:
         return text
     while text and draw.textlength(text + "…", font=font) > width:

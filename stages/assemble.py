@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import shutil
 import subprocess
 import tempfile
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 CAPTION_FONT = "DejaVuSans-Bold.ttf"  # ships with matplotlib (mpl-data/fonts/ttf)
 CAPTION_FAMILY = "DejaVu Sans"
+WORD_JOINER = "\u2060"  # invisible and zero-width: splits a character sequence so that no parser sees it
 
 
 @dataclass(frozen=True)
@@ -147,9 +149,45 @@ def _zoompan(motion: CameraMotion, n: int, t0: float, pulses: list[float], cfg: 
     return f"zoompan=z='{zoom}':x='(iw-iw/zoom)*{fx}':y='(ih-ih/zoom)*{fy}':d={n}:s={cfg.width}x{cfg.height}:fps={cfg.fps}"
 
 
+def _one_line(text: str) -> str:
+    """A lyric on one line: every line break (\\r, \\n, U+2028, ...) becomes a space, so a blank line
+    in a lyric never ends its cue."""
+    return " ".join(text.splitlines())
+
+
+def _ass_text(text: str) -> str:
+    """Plain text as literal ASS dialogue text. libass reads `{...}` as override tags and
+    `\\N`, `\\n`, `\\h` as breaks and spaces; `\\{` is its literal brace, and a WORD JOINER
+    after every backslash breaks each escape (the escaping mpv applies to text it shows through
+    libass: sub/osd_libass.c, mangle_ass)."""
+    return text.replace("\\", "\\" + WORD_JOINER).replace("{", "\\{")
+
+
+def _break_timestamps(text: str) -> str:
+    """A WORD JOINER after each colon between digits: lenient SubRip/WebVTT readers (pysubs2) take
+    any line with two timestamps for a cue's timing line."""
+    return re.sub(r"(?<=\d):(?=\d)", ":" + WORD_JOINER, text)
+
+
+def _srt_text(text: str) -> str:
+    """Plain text as literal SubRip cue text. SubRip has no escapes, and players read `<i>`-style
+    tags, `{\\an8}`-style tags, `\\N`, and a line with `-->` as markup: a WORD JOINER after each
+    `<`, `{` and `\\` and inside `-->` leaves them text."""
+    text = re.sub(r"[<{\\]", lambda m: m.group() + WORD_JOINER, text)
+    return _break_timestamps(text.replace("-->", "--" + WORD_JOINER + ">"))
+
+
+def _vtt_text(text: str) -> str:
+    """Plain text as literal WebVTT cue text: `&`, `<` and `>` as character references (which also
+    breaks `-->`, not allowed in cue text), and `{`, `\\` and timestamps as for SubRip."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _break_timestamps(re.sub(r"[{\\]", lambda m: m.group() + WORD_JOINER, text))
+
+
 def write_subtitles(lyrics: list[LyricLine], folder: Path, cfg: AssembleConfig) -> tuple[Path, Path, Path]:
     """lyrics.srt and lyrics.vtt (times to the millisecond) and the styled captions.ass used for
-    burning in, written to `folder` (the assembly's work folder)."""
+    burning in, written to `folder` (the assembly's work folder). Lyrics are plain text: escaped
+    for each format so that none of them reads markup, a tag or a new cue from a lyric."""
     import pysubs2
 
     subs = pysubs2.SSAFile()
@@ -160,16 +198,29 @@ def write_subtitles(lyrics: list[LyricLine], folder: Path, cfg: AssembleConfig) 
         outlinecolor=pysubs2.Color(0, 0, 0), backcolor=pysubs2.Color(0, 0, 0, 128), outline=max(2, size // 14), shadow=1,
         alignment=pysubs2.Alignment.BOTTOM_CENTER, marginv=int(cfg.height * 0.07), marginl=int(cfg.width * 0.07), marginr=int(cfg.width * 0.07),
     )
+    texts = [_one_line(line.text) for line in lyrics]
     for line in lyrics:
-        subs.append(pysubs2.SSAEvent(start=round(line.start * 1000), end=round(line.end * 1000), text=line.text.replace("\n", " ")))
+        subs.append(pysubs2.SSAEvent(start=round(line.start * 1000), end=round(line.end * 1000)))
     srt, vtt, ass = (Path(folder) / name for name in ("lyrics.srt", "lyrics.vtt", "captions.ass"))
-    for path, fmt in ((srt, "srt"), (vtt, "vtt")):
-        subs.save(str(path), format_=fmt, encoding="utf-8")
-    for event, line in zip(subs, lyrics):  # burned-in captions switch on the frames nearest the times
+    for path, fmt, escape in ((srt, "srt", _srt_text), (vtt, "vtt", _vtt_text)):
+        for event, text in zip(subs, texts):
+            event.text = escape(text)
+        # keep_ssa_tags: the text goes out as escaped here, not parsed for (and stripped of) ASS tags.
+        subs.save(str(path), format_=fmt, encoding="utf-8", keep_ssa_tags=True)
+    for event, line, text in zip(subs, lyrics, texts):  # burned-in captions switch on the frames nearest the times
         on, off = caption_frames(line, cfg.fps)
-        event.start, event.end = _ass_time_ms(on, cfg.fps), _ass_time_ms(off, cfg.fps)
+        event.start, event.end, event.text = _ass_time_ms(on, cfg.fps), _ass_time_ms(off, cfg.fps), _ass_text(text)
     subs.save(str(ass), format_="ass", encoding="utf-8")
     return srt, vtt, ass
+
+
+def _filter_arg(value: str) -> str:
+    """`value` as one filter option value inside a filtergraph description: escaped for the option
+    parser (`\\`, `'`, `:`), then again for the graph parser (`\\`, `'`, `[`, `]`, `,`, `;`), the two
+    levels of ffmpeg-filters "Notes on filtergraph escaping". (The graph goes to ffmpeg in a file,
+    so there is no third, shell level.)"""
+    once = re.sub(r"([\\':])", r"\\\1", value)
+    return re.sub(r"([\\'\[\],;])", r"\\\1", once)
 
 
 def build_graph(
@@ -214,7 +265,7 @@ def build_graph(
         current = nxt
     tail = f"[{current}]trim=end_frame={plan.total}"  # (an fps filter here would drop the last frame)
     if captions:
-        tail += f",ass=filename={captions}:fontsdir=."
+        tail += f",ass=filename={_filter_arg(captions)}:fontsdir=."
     parts.append(tail + ",format=yuv420p[v]")
     return ";\n".join(parts)
 
@@ -242,7 +293,11 @@ def assemble_video(
         (work / "graph.txt").write_text(graph, encoding="utf-8")
         cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y"]
         for key, clip in zip(keyframes, clips):
-            cmd += ["-i", str(Path(clip or key).resolve())]
+            # A still is read by the image2 demuxer, which takes `%d`/`%03d`/`%%` in a file name as a
+            # numbered-sequence pattern (it then reads other files, or none): pattern_type none reads
+            # exactly this file, whatever folder the outputs are in.
+            still = [] if clip else ["-f", "image2", "-pattern_type", "none"]
+            cmd += [*still, "-i", str(Path(clip or key).resolve())]
         n = len(keyframes)
         cmd += ["-i", str(Path(analysis.audio_path).resolve())]
         soft = cfg.soft_subtitles and bool(lyrics)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -20,8 +20,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def prefect_server(home: Path, timeout: float = 120.0) -> Iterator[str]:
-    """Start a Prefect server with its database in `home`; yield its API URL; stop it after."""
+def prefect_server(home: Path, timeout: float = 120.0, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Start a Prefect server with its database in `home` (and `extra_env` added to its environment, e.g.
+    PREFECT_SERVER_API_AUTH_STRING); yield its API URL; stop it after."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {
@@ -32,6 +33,7 @@ def prefect_server(home: Path, timeout: float = 120.0) -> Iterator[str]:
         # The UI asks /ui-settings where the API is; without this it says port 4200.
         "PREFECT_UI_API_URL": url,
         "PREFECT_SERVER_API_PORT": str(port),
+        **(extra_env or {}),
     }
     env.pop("PREFECT_API_URL", None)
     log = (home / "server.log").open("w")
