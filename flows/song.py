@@ -117,12 +117,14 @@ SAFETY_SETTINGS = tuple(f"render.{name}" for name in RenderConfig.model_fields i
 
 
 def song_name(audio: Path, title: str | None) -> str:
-    return title or Path(audio).stem
+    """The song's title as shown (one line, no control characters), else the file's name."""
+    clean = " ".join("".join(ch if ch.isprintable() else " " for ch in title or "").split())
+    return clean or Path(audio).stem
 
 
 @task(
     name="analyze",
-    cache_key_fn=stage_key("analyze", config=("analyze",), prompts=("analyze", "listen"), uses_model=True),
+    cache_key_fn=stage_key("analyze", config=("analyze",), prompts=("analyze", "listen"), uses_model=True, ignore=("analyze.max_minutes",)),
     **PERSIST,
     tags=[MODEL_TAG],
     **RETRIES,

@@ -354,12 +354,33 @@ def check_tempo(beats: np.ndarray, env: np.ndarray, sr: int, hop_length: int) ->
     agrees in one of its parts)."""
     other = global_tempo(env, sr, hop_length)
     intervals = np.diff(beats)
+    if pulse_clarity(env, sr, hop_length) < MIN_PULSE_CLARITY:
+        return TempoCheck("global tempo estimate", round(other, 2), NO_PULSE, False)
     if len(intervals) == 0:
         return TempoCheck("global tempo estimate", round(other, 2), "unrelated", False)
     share = float(np.mean(np.abs(intervals * other / 60.0 - 1) <= AGREE))
     grid_bpm = 60.0 / float(np.median(intervals))
     rel = "1:1" if share >= 0.2 else relation(grid_bpm, other)
     return TempoCheck("global tempo estimate", round(other, 2), rel, rel == "1:1")
+
+
+# Below this, the onset envelope repeats at no period from 0.25 to 2 s: white noise measured
+# 0.05-0.09, the generated songs 0.62-0.88, real recordings 0.45 (metal) and 0.71 (a ballad).
+MIN_PULSE_CLARITY = 0.2
+NO_PULSE = "no steady pulse"
+
+
+def pulse_clarity(env: np.ndarray, sr: int, hop_length: int) -> float:
+    """How strongly the onset envelope repeats: its best normalised autocorrelation at lags of
+    0.25-2 s (30-240 BPM). Any tracker finds "beats" in noise; this says whether there are any."""
+    import librosa
+
+    e = np.asarray(env, dtype=float) - float(np.mean(env)) if len(env) else np.zeros(1)
+    ac = librosa.autocorrelate(e)
+    lo, hi = max(1, int(0.25 * sr / hop_length)), int(2.0 * sr / hop_length)
+    if ac[0] <= 0 or len(ac) <= lo:
+        return 0.0
+    return float(np.max(ac[lo:hi]) / ac[0])
 
 
 def onset_share(beats: np.ndarray, env: np.ndarray, sr: int, hop_length: int) -> float:

@@ -59,7 +59,7 @@ def _check_settings(args: argparse.Namespace):
     return cfg
 
 
-def _check_files(audio: Path, lyrics: Path | None, sample_rate: int) -> None:
+def _check_files(audio: Path, lyrics: Path | None, cfg) -> None:
     """The song and its lyrics can be read: input errors before any output is written."""
     from songflow.audio import load_audio
     from songflow.lyrics import read_lyrics
@@ -67,15 +67,15 @@ def _check_files(audio: Path, lyrics: Path | None, sample_rate: int) -> None:
     from songflow.lyrics import check_fits
 
     parsed = read_lyrics(lyrics) if lyrics is not None else None
-    y = load_audio(audio, sample_rate)
+    y = load_audio(audio, cfg.analyze.sample_rate, max_minutes=cfg.analyze.max_minutes)
     if parsed is not None:
-        check_fits(parsed, len(y) / sample_rate, lyrics)
+        check_fits(parsed, len(y) / cfg.analyze.sample_rate, lyrics)
 
 
 def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> None:
     """Every usage/input error, before any stage runs or any output is written."""
     cfg = _check_settings(args)
-    _check_files(audio, lyrics, cfg.analyze.sample_rate)
+    _check_files(audio, lyrics, cfg)
     if getattr(args, "from_stage", None):
         _check_earlier_stages(audio, args, cfg)
     _song_outputs(audio, args, cfg, args.title).check_free()
@@ -91,7 +91,14 @@ def _song_outputs(audio: Path, args: argparse.Namespace, cfg, title: str | None 
 def _check_earlier_stages(audio: Path, args: argparse.Namespace, cfg) -> None:
     """`--from X` reads the stages before X from outputs/<song>/: each must be there."""
     from flows.song import STAGES
+    from schemas.analysis import SongAnalysis
+    from schemas.clips import ClipReport
+    from schemas.qa import QAReport
+    from schemas.scenes import ScenePlan
+    from schemas.shots import ShotList
 
+    HANDOFFS = {"analyze": ("analysis", SongAnalysis), "plan": ("scenes", ScenePlan), "shots": ("shots", ShotList), "qa": ("qa", QAReport),
+                "motion": ("clips", ClipReport)}
     out = _song_outputs(audio, args, cfg, args.title)
     needed = {"analyze": out.path("analysis"), "plan": out.path("scenes"), "shots": out.path("shots"), "render": out.root / "keyframes",
               "qa": out.path("qa"), "motion": out.path("clips")}
@@ -100,6 +107,8 @@ def _check_earlier_stages(audio: Path, args: argparse.Namespace, cfg) -> None:
             continue
         if not needed[stage].exists():
             raise InputError(f"--from {args.from_stage} reads {stage} from {needed[stage]}, which does not exist: run the song from an earlier stage first")
+        if stage in HANDOFFS:  # a hand-edited file is checked now, not halfway through the run
+            out.load(*HANDOFFS[stage])
 
 
 def _quiet() -> None:
@@ -161,6 +170,30 @@ def cmd_run(args: argparse.Namespace) -> None:
     _run(Path(args.song), Path(args.lyrics) if args.lyrics else None, args)
 
 
+def cmd_check(args: argparse.Namespace) -> None:
+    """Every check a run makes before it starts, and stage 1's measurement of the music, in seconds:
+    what a run would get, without running it."""
+    from songflow.audio import load_audio
+    from songflow.beats import NO_PULSE
+    from songflow.lyrics import read_lyrics
+    from songflow.music import measure_music
+    from stages.analyze import place_lyrics
+
+    audio, lyrics = Path(args.song), Path(args.lyrics) if args.lyrics else None
+    cfg = _check_settings(args)
+    _check_files(audio, lyrics, cfg)
+    a = cfg.analyze
+    y = load_audio(audio, a.sample_rate, max_minutes=a.max_minutes)
+    f = measure_music(y, a.sample_rate, hop_length=a.hop_length, beats_per_bar=a.beats_per_bar, tracker=a.beats,
+                      min_section_bars=a.min_section_bars, max_sections=a.max_sections, label_distance=a.label_distance)
+    lines = place_lyrics(read_lyrics(lyrics), f) if lyrics else []
+    pulse = "no steady pulse" if f.tempo_check is not None and f.tempo_check.relation == NO_PULSE else f"{f.beat_confidence:.0%} of beats on an onset"
+    out = _song_outputs(audio, args, cfg, args.title)
+    out.check_free()
+    print(f"songflow: ok: {audio.name}: {f.duration:.1f} s, {f.tempo:.1f} BPM ({pulse}), {len(f.sections)} sections, "
+          f"{len(lines)} lyric lines; outputs go to {out.root}")
+
+
 def find_songs(folder: Path) -> list[tuple[Path, Path | None]]:
     """Audio files in `folder`, each with the lyrics file of the same stem (.lrc, .srt, .vtt, .txt in that order)."""
     from songflow.audio import AUDIO_SUFFIXES
@@ -188,7 +221,7 @@ def cmd_batch(args: argparse.Namespace) -> None:
     cfg = _check_settings(args)  # every input is checked before any run starts
     folders: dict[Path, Path] = {}
     for audio, lyrics in songs:
-        _check_files(audio, lyrics, cfg.analyze.sample_rate)
+        _check_files(audio, lyrics, cfg)
         out = _song_outputs(audio, args, cfg)
         if out.root in folders:
             raise InputError(f"{folders[out.root].name} and {audio.name} would both write to {out.root}: rename one")
@@ -276,6 +309,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common(run)
     run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check", help="check a song and its lyrics as a run would, and measure its music, without running")
+    check.add_argument("song", help="audio file: wav, mp3, ogg or flac")
+    check.add_argument("--lyrics", help="lyrics: .lrc, .srt, .vtt or .txt")
+    common(check)
+    check.set_defaults(func=cmd_check)
 
     demo = sub.add_parser("demo", help="generate the demo song and make its video")
     common(demo)

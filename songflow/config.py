@@ -40,6 +40,8 @@ class AnalyzeConfig(_Frozen):
     sample_rate: int = 22050
     hop_length: int = 512
     beats_per_bar: int = 4
+    # Longer songs stop before any work with a one-line error (memory grows with the length).
+    max_minutes: float = Field(20.0, gt=0)
     # Beat tracker: librosa (default) or madmom (opt-in extra `songflow[madmom]`; its models are
     # licensed for non-commercial use only).
     beats: Literal["librosa", "madmom"] = "librosa"

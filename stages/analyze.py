@@ -55,10 +55,10 @@ def place_lyrics(lyrics: Lyrics | None, features: MusicFeatures) -> list[LyricLi
             if line.start >= duration:
                 log.warning("lyric line %r starts after the song ends; dropped", line.text)
                 continue
-            if line.end is not None:
-                end, timing = min(line.end, duration), "given"
+            nxt = min([later.start for later in timed[i + 1 :] if later.start > line.start] or [duration])
+            if line.end is not None:  # overlapping lines: each ends when the next starts (one caption at a time)
+                end, timing = min(line.end, nxt, duration), "given"
             else:
-                nxt = min([later.start for later in timed[i + 1 :] if later.start > line.start] or [duration])
                 end, timing = _voice_end(regions, line.start, min(nxt, duration)), "given-start"
             if end > line.start:
                 out.append(LyricLine(start=line.start, end=end, text=line.text[:300], timing=timing))
@@ -213,7 +213,7 @@ def analyze_song(
     title: str | None = None,
 ) -> SongAnalysis:
     """Measure `audio_path`, attach `lyrics`, and ask `model` for mood, themes, imagery and section notes."""
-    y = load_audio(audio_path, cfg.sample_rate)
+    y = load_audio(audio_path, cfg.sample_rate, max_minutes=cfg.max_minutes)
     features = measure_music(
         y,
         cfg.sample_rate,

@@ -15,6 +15,7 @@ from schemas.shots import ShotList
 from schemas.timing import BeatEvidence, CaptionTiming, CutTiming, TimingReport, TimingSummary
 from songflow.config import AssembleConfig, ShotConfig, TimingConfig
 from songflow.errors import SongflowError
+from songflow.beats import NO_PULSE
 from stages.assemble import caption_frames, plan_frames
 from stages.write_shots import inside_phrase
 
@@ -49,7 +50,9 @@ def beat_evidence(analysis: SongAnalysis) -> BeatEvidence:
     """The analysis' beat grid, its confidence and its tempo check, with one line when in doubt."""
     check, confidence = analysis.beat_check, analysis.beat_confidence
     doubts = []
-    if check is not None and not check.agrees:
+    if check is not None and check.relation == NO_PULSE:
+        doubts.append(f"the song has no steady pulse (noise, a cappella or ambient), so its {analysis.tempo:.1f} BPM grid is a guess")
+    elif check is not None and not check.agrees:
         doubts.append(
             f"the {analysis.beat_tracker} tracker's {analysis.tempo:.1f} BPM and the {check.method} of {check.tempo:.1f} BPM "
             f"are at different metrical levels ({check.relation})"
