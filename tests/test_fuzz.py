@@ -1,0 +1,200 @@
+"""Property-based fuzzing of the pipeline's edges: lyric files, song titles as folder names, stage
+hand-off files read back from disk, and the shot-cut planner.
+
+Every property says: the code either returns something well-formed, or raises InputError with a
+one-line message; never another exception. Runs are derandomized, so CI sees the same examples.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import string
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, event, example, given, note, settings
+from hypothesis import strategies as st
+
+from songflow.errors import InputError
+from songflow.lyrics import Lyrics, read_lyrics
+
+settings.register_profile(
+    "fuzz",
+    derandomize=True,  # the same examples on every run and machine
+    database=None,  # nothing written beside the tests
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    print_blob=True,
+)
+FUZZ = settings.get_profile("fuzz")
+
+
+def fuzz(n: int) -> settings:
+    """The fuzz profile with `n` examples, applied per test (the global profile is left alone)."""
+    return settings(FUZZ, max_examples=n)
+
+
+def one_line(message: str) -> bool:
+    return len(message.splitlines()) == 1 and message.strip() == message and message != ""
+
+
+def scratch() -> Path:
+    """A fresh folder per example (pytest's tmp_path is shared by all examples of a test)."""
+    return Path(tempfile.mkdtemp(prefix="songflow-fuzz-"))
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Lyric files
+# ---------------------------------------------------------------------------------------------
+
+SUFFIXES = (".lrc", ".srt", ".vtt", ".txt")
+
+
+def check_lyrics(path: Path) -> Lyrics | None:
+    """read_lyrics returns well-formed lyrics or raises a one-line InputError; nothing else."""
+    try:
+        lyrics = read_lyrics(path)
+    except InputError as exc:
+        assert one_line(str(exc)), repr(str(exc))
+        event("InputError")
+        return None
+    event("parsed")
+    assert isinstance(lyrics, Lyrics)
+    assert lyrics.source == path.suffix[1:]
+    if lyrics.source == "txt":
+        assert lyrics.plain and not lyrics.timed
+        for text in lyrics.plain:
+            assert one_line(text), repr(text)
+        return lyrics
+    assert lyrics.timed and not lyrics.plain
+    for line in lyrics.timed:
+        assert isinstance(line.start, float) and math.isfinite(line.start), line
+        assert line.start >= 0, line  # a lyric line cannot be sung before the song starts
+        if line.end is not None:
+            assert isinstance(line.end, float) and math.isfinite(line.end), line
+            assert line.end >= line.start, line
+        assert one_line(line.text), repr(line.text)
+    assert [ln.start for ln in lyrics.timed] == sorted(ln.start for ln in lyrics.timed)
+    return lyrics
+
+
+def write(folder: Path, suffix: str, data: bytes | str) -> Path:
+    path = folder / f"lyrics{suffix}"
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    path.write_bytes(data)
+    return path
+
+
+@fuzz(400)
+@given(suffix=st.sampled_from(SUFFIXES), data=st.binary(max_size=600))
+def test_lyrics_from_arbitrary_bytes(suffix, data):
+    check_lyrics(write(scratch(), suffix, data))
+
+
+# Text that looks like lyrics: timestamps, tags, arrows, line breaks of every kind.
+LYRIC_ALPHABET = st.sampled_from(
+    list("[]:.,->0123456789 \t\n\r") + ["\r\n", "\x0b", "\x0c", "\x85", "\u2028", "\u2029", "\ufeff", "-->", "WEBVTT", "la", "é", "歌", "🎸", "<i>", "{\\an8}", "\\N", "NOTE", "00:00:01,000"]
+)
+
+
+@fuzz(400)
+@given(
+    suffix=st.sampled_from(SUFFIXES),
+    text=st.one_of(st.text(max_size=300), st.lists(LYRIC_ALPHABET, max_size=80).map("".join)),
+    bom=st.booleans(),
+)
+def test_lyrics_from_arbitrary_text(suffix, text, bom):
+    data = ("\ufeff" if bom else "") + text
+    check_lyrics(write(scratch(), suffix, data.encode("utf-8", "replace")))
+
+
+# Near-valid files: well-formed structure, random times (negative-looking, huge, malformed,
+# overlapping, unordered) and random words.
+ODD_NUMBER = st.one_of(
+    st.integers(0, 9).map(str),
+    st.integers(-99, -1).map(str),
+    st.integers(100, 10**12).map(str),
+    st.sampled_from(["", "x", "1e5", "٣", "０", " 1", "1 ", "+1", "-0", "00.5", "99999999999999999999999999"]),
+)
+# Mostly well-formed two-digit fields (so most lines parse and reach the checks), sometimes odd.
+NUMBER = st.integers(0, 9).flatmap(lambda k: ODD_NUMBER if k < 2 else st.integers(0, 99 if k < 4 else 59).map(lambda n: f"{n:02d}"))
+WORDS = st.one_of(
+    st.sampled_from(["", " ", "la la", "oh\u2028oh", "a\x0bb", "  spaced  ", "<b>bold</b>", "{\\i1}x{\\i0}", "\\N", "&amp;", "歌", "🎸🔥"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=30),
+)
+
+
+@st.composite
+def lrc_file(draw) -> str:
+    rows = []
+    if draw(st.booleans()):
+        rows.append(f"[offset:{draw(st.one_of(st.integers(-10**7, 10**7).map(str), st.integers(-9999, 9999).map(str), NUMBER))}]")
+    if draw(st.booleans()):
+        rows.append(f"[{draw(st.sampled_from(['ar', 'ti', 'al', 'by', 'length', 're', 've']))}:{draw(WORDS)}]")
+    for _ in range(draw(st.integers(0, 8))):
+        stamps = "".join(
+            f"[{draw(NUMBER)}:{draw(NUMBER)}{draw(st.sampled_from(['', '.', ':', ',']))}{draw(NUMBER)}]"
+            for _ in range(draw(st.integers(1, 3)))
+        )
+        rows.append(stamps + draw(WORDS))
+    return draw(st.sampled_from(["\n", "\r\n", "\r"])).join(rows)
+
+
+def sub_time(draw, sep: str) -> str:
+    if draw(st.integers(0, 4)) == 0:  # malformed or short forms
+        return draw(st.sampled_from(["", "1", "1:2", "-00:00:01" + sep + "000", "00:00" + sep + "5", "aa:bb:cc" + sep + "ddd", "00:00:01.000", "00:00:01,000"]))
+    return f"{draw(NUMBER)}:{draw(NUMBER)}:{draw(NUMBER)}{sep}{draw(NUMBER)}"
+
+
+@st.composite
+def srt_file(draw) -> str:
+    cues = []
+    for i in range(draw(st.integers(0, 6))):
+        arrow = draw(st.sampled_from([" --> ", "-->", " -> ", " --> "]))
+        text = "\n".join(draw(st.lists(WORDS, min_size=0, max_size=3)))
+        cues.append(f"{draw(st.one_of(st.just(str(i + 1)), NUMBER))}\n{sub_time(draw, ',')}{arrow}{sub_time(draw, ',')}\n{text}\n")
+    return "\n".join(cues)
+
+
+@st.composite
+def vtt_file(draw) -> str:
+    head = draw(st.sampled_from(["WEBVTT\n\n", "WEBVTT - title\n\n", "", "WEBVTT\nKind: captions\n\n"]))
+    cues = []
+    for _ in range(draw(st.integers(0, 6))):
+        settings_ = draw(st.sampled_from(["", " align:start", " position:10%"]))
+        text = "\n".join(draw(st.lists(WORDS, min_size=0, max_size=3)))
+        cues.append(f"{sub_time(draw, '.')} --> {sub_time(draw, '.')}{settings_}\n{text}\n")
+    return head + "\n".join(cues)
+
+
+@fuzz(600)
+@given(text=lrc_file())
+@example(text="[00:01.00]a\n[offset:-5000]")
+@example(text="[offset:-5000]\n[00:01.00]one\n[00:10.00]two")
+@example(text="[99:59.99]late\n[00:00.00]early\n[00:00.00]same time")
+@example(text="[00:01.00][00:01.00]twice at once\n[00:01.00]")
+def test_near_valid_lrc(text):
+    check_lyrics(write(scratch(), ".lrc", text))
+
+
+@fuzz(500)
+@given(text=srt_file())
+@example(text="1\n00:00:05,000 --> 00:00:01,000\nbackwards\n")
+@example(text="1\n-00:00:01,000 --> 00:00:02,000\nnegative\n")
+@example(text="1\n00:00:01,000 --> 99999999:00:00,000\nhuge\n")
+@example(text="1\n00:00:01,000 --> 00:00:03,000\nline one\nline two\n\n2\n00:00:02,000 --> 00:00:04,000\noverlap\n")
+def test_near_valid_srt(text):
+    check_lyrics(write(scratch(), ".srt", text))
+
+
+@fuzz(500)
+@given(text=vtt_file())
+@example(text="WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nbackwards\n")
+@example(text="WEBVTT\n\n00:01.000 --> 00:02.000\nshort form\n")
+def test_near_valid_vtt(text):
+    check_lyrics(write(scratch(), ".vtt", text))
