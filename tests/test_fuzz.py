@@ -16,7 +16,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, event, example, given, note, settings
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import event as _event
+from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 
 from songflow.errors import InputError
@@ -36,6 +38,12 @@ FUZZ = settings.get_profile("fuzz")
 def fuzz(n: int) -> settings:
     """The fuzz profile with `n` examples, applied per test (the global profile is left alone)."""
     return settings(FUZZ, max_examples=n)
+
+
+def event(name: str) -> None:
+    """Count an outcome for --hypothesis-show-statistics (a no-op in the plain example tests)."""
+    if currently_in_test_context():
+        _event(name)
 
 
 def one_line(message: str) -> bool:
@@ -198,3 +206,92 @@ def test_near_valid_srt(text):
 @example(text="WEBVTT\n\n00:01.000 --> 00:02.000\nshort form\n")
 def test_near_valid_vtt(text):
     check_lyrics(write(scratch(), ".vtt", text))
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Song title -> output folder
+# ---------------------------------------------------------------------------------------------
+
+from songflow.fsutil import SLUG_MAX, slugify  # noqa: E402
+from songflow.store import SongOutputs  # noqa: E402
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+def plain_slug(title: str) -> str:
+    """The slug before any hash: the title transliterated to ASCII, runs of other characters as '-'."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()
+
+
+def hashed(title: str) -> bool:
+    """Titles whose slug carries a hash of the title: nothing ASCII left, or too long."""
+    plain = plain_slug(title)
+    return not plain or len(plain) > SLUG_MAX
+
+
+# Titles that lose everything in transliteration, titles around the length limit, and anything.
+NON_LATIN = st.text(
+    alphabet=st.sampled_from(list("🎸🔥❤️🎵שירהבאأغنيةحب歌曲愛の夜Αγάπηπεσνя ...!?/\\\x00\n\t-_'\"") + ["\u200f", "\u202e", "\ufe0f", "\udcff"]),
+    min_size=1,
+    max_size=40,
+)
+LONG = st.builds(
+    lambda head, tail: head + tail,
+    st.text(alphabet=string.ascii_letters + string.digits + " -./", min_size=80, max_size=130),
+    st.text(max_size=300),
+)
+TITLES = st.one_of(st.text(max_size=200), NON_LATIN, LONG)
+EXAMPLE_TITLES = ["../../etc/passwd", "a/b", "x\x00y", "line\nbreak", "...", "." * 300, "a" * 300, "🎸🔥", "שיר אהבה", "أغنية", "歌", "", "\udcff", ".", "..", "-", "CON", "Neon Tide Short"]
+
+
+def check_folder(root: Path, title: str) -> str:
+    slug = slugify(title)
+    assert SLUG.match(slug), repr(slug)
+    assert len(slug) <= SLUG_MAX and len(slug.encode()) <= SLUG_MAX
+    assert slugify(title) == slug  # deterministic
+    out = SongOutputs.for_song(root, title)
+    assert out.root == root / slug and out.root.name == slug and out.root.parent == root
+    assert out.root.resolve().is_relative_to(root.resolve())
+    if hashed(title):
+        digest = hashlib.sha256(title.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        assert slug.endswith("-" + digest), (title, slug)
+        event("hashed")
+    else:
+        assert slug == plain_slug(title)  # ordinary titles keep their slug
+        event("plain")
+    return slug
+
+
+@pytest.mark.parametrize("title", EXAMPLE_TITLES)
+def test_folder_of_awkward_titles(tmp_path, title):
+    slug = check_folder(tmp_path, title)
+    (tmp_path / slug).mkdir()  # the file system takes it
+
+
+def test_ordinary_titles_keep_their_slug():
+    assert slugify("Neon Tide Short") == "neon-tide-short"
+    assert slugify("Café del Mar (Remix) ") == "cafe-del-mar-remix"
+    assert slugify("...") != slugify("…") and slugify("歌") != slugify("曲")
+    assert slugify("a" * 300) != slugify("a" * 301)
+    assert slugify("🎸🔥").startswith("song-")
+
+
+@fuzz(1500)
+@given(title=TITLES)
+def test_folder_of_any_title(title):
+    check_folder(Path("/srv/songflow/outputs"), title)
+
+
+@fuzz(300)
+@given(titles=st.lists(st.one_of(NON_LATIN, LONG, TITLES), min_size=2, max_size=8, unique=True))
+def test_hashed_folders_never_collide(titles):
+    slugs = {}
+    for title in titles:
+        if hashed(title):
+            slug = slugify(title)
+            assert slug not in slugs, (title, slugs.get(slug), slug)
+            slugs[slug] = title
+    event(f"{len(slugs)} hashed titles")
