@@ -47,7 +47,7 @@ def event(name: str) -> None:
 
 
 def one_line(message: str) -> bool:
-    return len(message.splitlines()) == 1 and message.strip() == message and message != ""
+    return len(message.splitlines()) == 1 and message.strip() != ""
 
 
 def scratch() -> Path:
@@ -295,3 +295,199 @@ def test_hashed_folders_never_collide(titles):
             assert slug not in slugs, (title, slugs.get(slug), slug)
             slugs[slug] = title
     event(f"{len(slugs)} hashed titles")
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Stage hand-off files read back from disk
+# ---------------------------------------------------------------------------------------------
+
+from schemas import ClipReport, QAReport, ScenePlan, ShotList, SongAnalysis  # noqa: E402
+from schemas.timing import TimingReport  # noqa: E402
+from songflow.store import FILES  # noqa: E402
+
+PALETTES = [["#000000", "#ff0000", "#ffffff"], ["#000000", "#00ff00", "#ffffff"]]
+VALID = {
+    "analysis": (SongAnalysis, {
+        "title": "Kite", "audio_path": "/songs/kite.wav", "audio_sha256": "0" * 64, "duration": 4.0, "tempo": 120.0,
+        "beats": [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5], "downbeats": [0.0, 2.0],
+        "sections": [
+            {"index": 0, "start": 0.0, "end": 2.0, "energy": 0.4, "label": "A",
+             "lyrics": [{"start": 0.5, "end": 1.5, "text": "fly away", "timing": "given"}]},
+            {"index": 1, "start": 2.0, "end": 4.0, "energy": 1.0, "label": "B"},
+        ],
+        "energy": [0.1, 0.5, 1.0], "vocals": [{"start": 0.4, "end": 1.6}],
+        "lyrics_source": "lrc", "lyrics": [{"start": 0.5, "end": 1.5, "text": "fly away", "timing": "given"}],
+        "interpretation": {"mood": "calm", "themes": ["sea"], "imagery": ["waves"], "sections": [{"description": "d"}] * 2},
+        "model": "m",
+    }),
+    "scenes": (ScenePlan, {
+        "duration": 4.0, "model": "m",
+        "style": {"medium": "flat vector art", "lighting": "neon", "recurring_motif": "a red kite"},
+        "characters": [{"name": "the flyer", "look": "a yellow raincoat"}],
+        "scenes": [
+            {"index": i, "section_index": i, "start": 2.0 * i, "end": 2.0 * i + 2, "setting": "beach", "subject": "kite",
+             "palette": PALETTES[i], "camera": "zoom_in", "characters": ["the flyer"]}
+            for i in range(2)
+        ],
+    }),
+    "shots": (ShotList, {
+        "duration": 4.0, "model": "m",
+        "shots": [
+            {"index": i, "scene_index": i, "start": 2.0 * i, "end": 2.0 * i + 2, "prompt": "a kite over the sea",
+             "composition": "center", "setting": "beach", "subject": "kite", "palette": PALETTES[i], "camera": "hold", "seed": 1}
+            for i in range(2)
+        ],
+    }),
+    "qa": (QAReport, {
+        "model": "m", "evidence_kind": "image-statistics", "pass_score": 6, "rejections": {"check:dark": 1},
+        "shots": [{"shot_index": 0, "passed": True, "chosen_attempt": 1, "attempts": [
+            {"attempt": 0, "seed": 1, "image": "keyframes/0_0.png", "accepted": False, "reasons": ["check:dark"],
+             "evidence": {"kind": "image-statistics", "measurements": {"mean": 0.1, "tone": "dark"},
+                          "checks": [{"name": "dark", "value": 0.1, "threshold": 0.2, "passed": False}]},
+             "verdict": {"issues": ["too dark"], "passed": False, "score": 3}},
+            {"attempt": 1, "seed": 2, "image": "keyframes/0_1.png", "accepted": True,
+             "evidence": {"kind": "image"}, "verdict": {"issues": [], "passed": True, "score": 8, "box_2d": [10, 20, 500, 600]}},
+        ]}],
+    }),
+    "clips": (ClipReport, {
+        "model": "m", "fps": 24,
+        "shots": [{"shot_index": 0, "clip": "clips/0.mp4", "keyframe": "keyframes/0.png", "frames": 48, "native_frames": 33,
+                   "native_fps": 16.0, "seed": 3, "review": [{"frame": 0, "image": "clips/0_0.png", "score": 7, "passed": True}]},
+                  {"shot_index": 1, "clip": None, "keyframe": "keyframes/1.png", "frames": 48, "seed": 4, "fallback": "rejected"}],
+    }),
+    "timing": (TimingReport, {
+        "fps": 24, "limits": {"max_cut_offset_seconds": 0.07},
+        "cuts": [{"shot_index": 1, "time": 2.0, "kind": "crossfade", "section_change": True, "nearest_beat": 2.0, "offset": 0.0,
+                  "on_downbeat": True}],
+        "captions": [{"text": "fly away", "start": 0.5, "end": 1.5, "shown_from": 0.5, "shown_until": 1.5,
+                      "on_error_frames": 0.0, "off_error_frames": 0.0}],
+        "summary": {"cuts": 1, "median_abs_offset": 0.0, "max_abs_offset": 0.0, "share_within_limit": 1.0, "cuts_inside_lines": 0,
+                    "cuts_inside_long_lines": 0, "max_caption_error_frames": 0.0, "video_duration": 4.0, "audio_duration": 4.0,
+                    "song_duration": 4.0, "duration_error_frames": 0.0},
+        "beat_grid": {"tracker": "librosa", "tempo": 120.0, "confidence": 0.9, "confirmed": True,
+                      "check": {"method": "autocorrelation", "tempo": 120.0, "relation": "1:1", "agrees": True}},
+    }),
+}
+STAGES = sorted(VALID)
+
+
+def test_every_hand_off_file_has_a_valid_example():
+    assert set(VALID) == set(FILES)
+    for stage, (model, data) in VALID.items():
+        out = SongOutputs(scratch())
+        out.path(stage).parent.mkdir(parents=True, exist_ok=True)
+        out.path(stage).write_text(json.dumps(data), encoding="utf-8")
+        assert out.load(stage, model) == model.model_validate(data)
+
+
+def check_load(stage: str, content: bytes | None) -> None:
+    """SongOutputs.load returns the model or raises a one-line InputError; nothing else.
+    `content` None: a directory where the file should be."""
+    model, _ = VALID[stage]
+    out = SongOutputs(scratch() / "song")
+    path = out.path(stage)
+    path.parent.mkdir(parents=True)
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_bytes(content)
+    try:
+        loaded = out.load(stage, model)
+    except InputError as exc:
+        assert one_line(str(exc)), repr(str(exc))
+        event("InputError")
+        return
+    assert isinstance(loaded, model)
+    event("loaded")
+
+
+JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.integers(-2**70, 2**70), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=20), st.sampled_from(["", "\n", "a\nb", "\u2028", "#ff0000", "hold", "given", "image", "A", "0" * 64]),
+)
+JSON = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=10), inner, max_size=5)),
+    max_leaves=25,
+)
+
+
+def paths_of(value, prefix=()):
+    """Every path (a tuple of keys and indexes) into a JSON value, the root included."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from paths_of(item, (*prefix, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from paths_of(item, (*prefix, i))
+
+
+def mutate(value, path, op: str, new):
+    """A copy of `value` with the node at `path` dropped, replaced by `new`, or given an extra key `new`."""
+    if not path:
+        return new if op != "extra" or not isinstance(value, dict) else {**value, str(new): 1}
+    head, rest = path[0], path[1:]
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    if not rest and op == "drop":
+        del copy[head]
+    else:
+        copy[head] = mutate(copy[head], rest, op, new)
+    return copy
+
+
+@st.composite
+def mutated(draw, stage: str):
+    data = VALID[stage][1]
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(list(paths_of(data))))
+        op = draw(st.sampled_from(["drop", "swap", "swap", "extra"]))
+        if op == "drop" and not path:
+            op = "swap"
+        new = draw(st.one_of(JSON_SCALARS, JSON)) if op == "swap" else draw(st.one_of(st.text(max_size=10), st.just("a\nb")))
+        if op == "extra":  # an extra key on the dict at `path` or its parent
+            while path and not isinstance(_at(data, path), dict):
+                path = path[:-1]
+        data = mutate(data, path, op, new)
+    return data
+
+
+def _at(value, path):
+    for key in path:
+        value = value[key]
+    return value
+
+
+@fuzz(600)
+@given(stage=st.sampled_from(STAGES), value=JSON)
+def test_load_arbitrary_json(stage, value):
+    check_load(stage, json.dumps(value).encode())
+
+
+@fuzz(1200)
+@given(data=st.data(), stage=st.sampled_from(STAGES))
+def test_load_mutated_hand_off(data, stage):
+    value = data.draw(mutated(stage))
+    check_load(stage, json.dumps(value, ensure_ascii=data.draw(st.booleans())).encode())
+
+
+@fuzz(600)
+@given(stage=st.sampled_from(STAGES), cut=st.floats(0, 1), indent=st.sampled_from([None, 2]))
+def test_load_truncated_hand_off(stage, cut, indent):
+    text = json.dumps(VALID[stage][1], indent=indent)
+    check_load(stage, text[: int(cut * len(text))].encode())
+
+
+@fuzz(300)
+@given(stage=st.sampled_from(STAGES), at=st.floats(0, 1), junk=st.binary(min_size=1, max_size=4), raw=st.booleans())
+@example(stage="shots", at=0.5, junk=b"\xff", raw=False)
+@example(stage="analysis", at=0.0, junk=b"\xef\xbb\xbf", raw=False)  # a BOM
+def test_load_bytes_that_are_not_utf8(stage, at, junk, raw):
+    text = json.dumps(VALID[stage][1]).encode()
+    i = int(at * len(text))
+    check_load(stage, junk if raw else text[:i] + junk + text[i:])
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_load_a_directory_where_the_file_should_be(stage):
+    check_load(stage, None)
