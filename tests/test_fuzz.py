@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import event as _event
 from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
@@ -491,3 +491,144 @@ def test_load_bytes_that_are_not_utf8(stage, at, junk, raw):
 @pytest.mark.parametrize("stage", STAGES)
 def test_load_a_directory_where_the_file_should_be(stage):
     check_load(stage, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. The cut planner: beats + sections + lyric lines -> shots (seconds), then frames
+# ---------------------------------------------------------------------------------------------
+
+from schemas.common import TIME_EPS, check_tiling  # noqa: E402
+from songflow.audio import MIN_DURATION  # noqa: E402
+from songflow.config import AssembleConfig, ShotConfig  # noqa: E402
+from stages.assemble import plan_frames  # noqa: E402
+from stages.write_shots import shot_spans  # noqa: E402
+
+NEAR = [0.0, 1e-9, 1e-7, 1e-6, 1.5e-6, 1e-5, 0.01, 0.02, 0.03]  # offsets that probe the edge tolerances
+
+
+@st.composite
+def song(draw):
+    """A song's duration, sections tiling it, sorted beats (inside it) and lyric lines within it."""
+    # load_audio refuses songs under MIN_DURATION (2 s) with an InputError: the planner never sees one.
+    duration = draw(st.one_of(st.floats(MIN_DURATION, 600), st.floats(MIN_DURATION, 5), st.sampled_from([MIN_DURATION, 8.0, 30.0])))
+    n_cuts = draw(st.integers(0, 6))
+    cuts = sorted(set(draw(st.lists(st.floats(0, duration), max_size=n_cuts))))
+    cuts = [c for c in cuts if c > TIME_EPS * 2 and c < duration - TIME_EPS * 2]
+    cuts = [c for i, c in enumerate(cuts) if i == 0 or c - cuts[i - 1] > TIME_EPS * 2]
+    edges = [0.0, *cuts, duration]
+    sections = [(a, b, draw(st.floats(0, 1))) for a, b in zip(edges, edges[1:])]
+    # Beats: a steady grid at some tempo (with jitter), or scattered, or hugging the section edges.
+    kind = draw(st.sampled_from(["grid", "scattered", "edges", "clusters"]))
+    if kind == "grid":
+        period = draw(st.floats(0.2, 2.0))
+        start = draw(st.floats(0, period))
+        jitter = draw(st.sampled_from([0.0, 0.01, 0.04]))
+        beats = [start + k * period + draw(st.floats(-jitter, jitter)) for k in range(int((duration - start) / period) + 1)]
+    elif kind == "scattered":
+        beats = draw(st.lists(st.floats(0, duration), max_size=40))
+    elif kind == "edges":
+        beats = [e + s * d for e in edges for d in [draw(st.sampled_from(NEAR))] for s in (-1, 1)]
+    else:  # a few beats each, closer together than any tracker finds them (a hand-edited file)
+        spacing = draw(st.sampled_from([1e-15, 1e-9, 1e-7, 1e-6, 2e-6]))
+        beats = [c + k * spacing for c in draw(st.lists(st.floats(0, duration), min_size=1, max_size=5)) for k in range(draw(st.integers(1, 4)))]
+    beats = sorted({b for b in beats if 0 <= b <= duration})
+    downbeats = beats[:: draw(st.integers(1, 4))]
+    # Lyric lines inside the song: any order, overlapping, some longer than a shot may be.
+    lines = []
+    for _ in range(draw(st.integers(0, 8))):
+        a = draw(st.floats(0, duration))
+        b = draw(st.floats(a, min(duration, a + draw(st.sampled_from([0.1, 3.0, 12.0, 60.0])))))
+        if b > a:
+            lines.append((a, b))
+    return duration, sections, beats, downbeats, lines
+
+
+def analysis_of(duration, sections, beats, downbeats, lines) -> SongAnalysis:
+    return SongAnalysis.model_validate({
+        "title": "t", "audio_path": "/a.wav", "audio_sha256": "0" * 64, "duration": duration, "tempo": 120.0,
+        "beats": beats, "downbeats": downbeats,
+        "sections": [{"index": i, "start": a, "end": b, "energy": e, "label": "A"} for i, (a, b, e) in enumerate(sections)],
+        "lyrics_source": "srt" if lines else "none",
+        "lyrics": [{"start": a, "end": b, "text": f"line {i}", "timing": "given"} for i, (a, b) in enumerate(lines)],
+        "interpretation": {"mood": "m", "themes": ["t"], "imagery": ["i"], "sections": [{"description": "d"}] * len(sections)},
+        "model": "m",
+    })
+
+
+SHOT_CONFIGS = st.one_of(
+    st.just(ShotConfig()),
+    st.builds(
+        lambda calm, intense, lo, hi: ShotConfig(beats_per_shot_calm=calm, beats_per_shot_intense=intense, min_shot_seconds=lo, max_shot_seconds=max(lo, hi)),
+        st.integers(1, 16), st.integers(1, 16), st.floats(0.1, 4), st.floats(0.5, 12),
+    ),
+)
+
+
+def check_plan(analysis: SongAnalysis, cfg: ShotConfig, fps: int = 24) -> None:
+    """Shots tile [0, duration] with no zero or negative length; a ShotList takes them; so do the frames."""
+    from pydantic import ValidationError
+
+    spans = shot_spans(analysis, cfg)
+    assert spans and spans[0].start == 0.0 and spans[-1].end == analysis.duration
+    for a, b in zip(spans, spans[1:]):
+        assert b.start == a.end, (a, b)
+    for s in spans:
+        assert s.end > s.start, s
+    check_tiling([(s.start, s.end) for s in spans], 0.0, analysis.duration, "shot")
+    shot = VALID["shots"][1]["shots"][0]
+    try:
+        shots = ShotList.model_validate({
+            "duration": analysis.duration, "model": "m",
+            "shots": [shot | {"index": i, "scene_index": s.scene_index, "start": s.start, "end": s.end} for i, s in enumerate(spans)],
+        })
+    except ValidationError as exc:
+        raise AssertionError(f"the planner's shots fail ShotList: {exc}") from None
+    try:
+        plan = plan_frames(analysis, shots, AssembleConfig(fps=fps))
+    except InputError as exc:  # more shots than frames
+        assert one_line(str(exc)) and len(spans) > round(analysis.duration * fps), str(exc)
+        event("InputError")
+        return
+    assert plan.shots[0].first == 0 and plan.shots[-1].last == plan.total == round(analysis.duration * fps)
+    for a, b in zip(plan.shots, plan.shots[1:]):
+        assert b.first == a.last
+    event(f"{len(spans)} shots" if len(spans) < 4 else "4+ shots")
+    for f in plan.shots:
+        assert f.count >= 1, (f, plan.total)  # the assembly draws at least one frame per shot
+
+
+@fuzz(1500)
+@given(song=song(), cfg=SHOT_CONFIGS)
+# a section shorter than half a frame: its shot had no frame
+@example(song=(2.0, [(0.0, 1.984375, 0.0), (1.984375, 2.0, 0.0)], [0.0, 1.0, 2.0], [0.0, 1.0, 2.0], []), cfg=ShotConfig())
+# beats closer than TIME_EPS: a shot ShotList rejects ("shot 1 has no length")
+@example(song=(2.0, [(0.0, 2.0, 0.0)], [0.0, 1.0, 1.000000000000001, 1.000000000000002], [0.0], []), cfg=ShotConfig())
+# a beat period of 1e-180 s: OverflowError squaring the shot's relative length error
+@example(song=(2.0, [(0.0, 2.0, 0.0)], [0.0, 1.7771460331990988e-180], [0.0], []), cfg=ShotConfig())
+def test_planned_shots_tile_the_song(song, cfg):
+    from pydantic import ValidationError
+
+    try:
+        analysis = analysis_of(*song)
+    except ValidationError:
+        assume(False)  # fewer than two beats: not a SongAnalysis (the grid cases are below)
+    check_plan(analysis, cfg)
+
+
+@fuzz(600)
+@given(song=song(), grid=st.sampled_from(["empty", "one", "duplicates", "past the end", "before 0"]), cfg=SHOT_CONFIGS)
+# a repeated beat: a beat period of 0, ZeroDivisionError
+@example(song=(2.0, [(0.0, 2.0, 0.0)], [0.0, 1.0, 2.0], [0.0, 1.0, 2.0], []), grid="duplicates", cfg=ShotConfig())
+def test_planner_takes_any_sorted_beat_grid(song, grid, cfg):
+    """A grid SongAnalysis would reject (set on an analysis without validation, as a hand-built one
+    in code could be): the planner still tiles the song."""
+    duration, sections, beats, downbeats, lines = song
+    base = analysis_of(duration, sections, [0.0, duration], [0.0], lines)
+    raw = {
+        "empty": [],
+        "one": beats[:1] or [duration / 2],
+        "duplicates": sorted(beats + beats[: len(beats) // 2 + 1] + [duration / 3] * 3),
+        "past the end": beats + [duration + 0.5, duration * 2, duration + 1e9],
+        "before 0": [-1.0, -1e-7, *beats],
+    }[grid]
+    check_plan(base.model_copy(update={"beats": raw, "downbeats": raw[::2]}), cfg)
