@@ -7,12 +7,14 @@ one-line message; never another exception. Runs are derandomized, so CI sees the
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import re
 import string
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,16 +22,26 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import event as _event
 from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
+from schemas import ClipReport, QAReport, ScenePlan, ShotList, SongAnalysis
+from schemas.common import TIME_EPS, check_tiling
+from schemas.timing import TimingReport
+from songflow.audio import MIN_DURATION
+from songflow.config import AssembleConfig, ShotConfig
 from songflow.errors import InputError
+from songflow.fsutil import SLUG_MAX, slugify
 from songflow.lyrics import Lyrics, read_lyrics
+from songflow.store import FILES, SongOutputs
+from stages.assemble import plan_frames
+from stages.write_shots import shot_spans
 
 settings.register_profile(
     "fuzz",
     derandomize=True,  # the same examples on every run and machine
-    database=None,  # nothing written beside the tests
+    database=None,  # no saved failures replayed: a failure prints its example and a blob to reproduce it
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.too_slow],
     print_blob=True,
 )
 FUZZ = settings.get_profile("fuzz")
@@ -50,9 +62,11 @@ def one_line(message: str) -> bool:
     return len(message.splitlines()) == 1 and message.strip() != ""
 
 
-def scratch() -> Path:
+@contextlib.contextmanager
+def scratch() -> Iterator[Path]:
     """A fresh folder per example (pytest's tmp_path is shared by all examples of a test)."""
-    return Path(tempfile.mkdtemp(prefix="songflow-fuzz-"))
+    with tempfile.TemporaryDirectory(prefix="songflow-fuzz-") as folder:
+        yield Path(folder)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,7 +115,8 @@ def write(folder: Path, suffix: str, data: bytes | str) -> Path:
 @fuzz(400)
 @given(suffix=st.sampled_from(SUFFIXES), data=st.binary(max_size=600))
 def test_lyrics_from_arbitrary_bytes(suffix, data):
-    check_lyrics(write(scratch(), suffix, data))
+    with scratch() as folder:
+        check_lyrics(write(folder, suffix, data))
 
 
 # Text that looks like lyrics: timestamps, tags, arrows, line breaks of every kind.
@@ -118,7 +133,8 @@ LYRIC_ALPHABET = st.sampled_from(
 )
 def test_lyrics_from_arbitrary_text(suffix, text, bom):
     data = ("\ufeff" if bom else "") + text
-    check_lyrics(write(scratch(), suffix, data.encode("utf-8", "replace")))
+    with scratch() as folder:
+        check_lyrics(write(folder, suffix, data.encode("utf-8", "replace")))
 
 
 # Near-valid files: well-formed structure, random times (negative-looking, huge, malformed,
@@ -187,7 +203,8 @@ def vtt_file(draw) -> str:
 @example(text="[99:59.99]late\n[00:00.00]early\n[00:00.00]same time")
 @example(text="[00:01.00][00:01.00]twice at once\n[00:01.00]")
 def test_near_valid_lrc(text):
-    check_lyrics(write(scratch(), ".lrc", text))
+    with scratch() as folder:
+        check_lyrics(write(folder, ".lrc", text))
 
 
 @fuzz(500)
@@ -197,7 +214,8 @@ def test_near_valid_lrc(text):
 @example(text="1\n00:00:01,000 --> 99999999:00:00,000\nhuge\n")
 @example(text="1\n00:00:01,000 --> 00:00:03,000\nline one\nline two\n\n2\n00:00:02,000 --> 00:00:04,000\noverlap\n")
 def test_near_valid_srt(text):
-    check_lyrics(write(scratch(), ".srt", text))
+    with scratch() as folder:
+        check_lyrics(write(folder, ".srt", text))
 
 
 @fuzz(500)
@@ -205,15 +223,14 @@ def test_near_valid_srt(text):
 @example(text="WEBVTT\n\n00:00:05.000 --> 00:00:01.000\nbackwards\n")
 @example(text="WEBVTT\n\n00:01.000 --> 00:02.000\nshort form\n")
 def test_near_valid_vtt(text):
-    check_lyrics(write(scratch(), ".vtt", text))
+    with scratch() as folder:
+        check_lyrics(write(folder, ".vtt", text))
 
 
 # ---------------------------------------------------------------------------------------------
 # 2. Song title -> output folder
 # ---------------------------------------------------------------------------------------------
 
-from songflow.fsutil import SLUG_MAX, slugify  # noqa: E402
-from songflow.store import SongOutputs  # noqa: E402
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -301,9 +318,6 @@ def test_hashed_folders_never_collide(titles):
 # 3. Stage hand-off files read back from disk
 # ---------------------------------------------------------------------------------------------
 
-from schemas import ClipReport, QAReport, ScenePlan, ShotList, SongAnalysis  # noqa: E402
-from schemas.timing import TimingReport  # noqa: E402
-from songflow.store import FILES  # noqa: E402
 
 PALETTES = [["#000000", "#ff0000", "#ffffff"], ["#000000", "#00ff00", "#ffffff"]]
 VALID = {
@@ -374,29 +388,29 @@ STAGES = sorted(VALID)
 def test_every_hand_off_file_has_a_valid_example():
     assert set(VALID) == set(FILES)
     for stage, (model, data) in VALID.items():
-        out = SongOutputs(scratch())
-        out.path(stage).parent.mkdir(parents=True, exist_ok=True)
-        out.path(stage).write_text(json.dumps(data), encoding="utf-8")
-        assert out.load(stage, model) == model.model_validate(data)
+        with scratch() as folder:
+            out = SongOutputs(folder)
+            out.path(stage).write_text(json.dumps(data), encoding="utf-8")
+            assert out.load(stage, model) == model.model_validate(data)
 
 
 def check_load(stage: str, content: bytes | None) -> None:
     """SongOutputs.load returns the model or raises a one-line InputError; nothing else.
     `content` None: a directory where the file should be."""
     model, _ = VALID[stage]
-    out = SongOutputs(scratch() / "song")
-    path = out.path(stage)
-    path.parent.mkdir(parents=True)
-    if content is None:
-        path.mkdir()
-    else:
-        path.write_bytes(content)
-    try:
-        loaded = out.load(stage, model)
-    except InputError as exc:
-        assert one_line(str(exc)), repr(str(exc))
-        event("InputError")
-        return
+    with scratch() as folder:
+        out = SongOutputs(folder)
+        path = out.path(stage)
+        if content is None:
+            path.mkdir()
+        else:
+            path.write_bytes(content)
+        try:
+            loaded = out.load(stage, model)
+        except InputError as exc:
+            assert one_line(str(exc)), repr(str(exc))
+            event("InputError")
+            return
     assert isinstance(loaded, model)
     event("loaded")
 
@@ -464,7 +478,7 @@ def test_load_arbitrary_json(stage, value):
     check_load(stage, json.dumps(value).encode())
 
 
-@fuzz(1200)
+@fuzz(1000)
 @given(data=st.data(), stage=st.sampled_from(STAGES))
 def test_load_mutated_hand_off(data, stage):
     value = data.draw(mutated(stage))
@@ -497,11 +511,6 @@ def test_load_a_directory_where_the_file_should_be(stage):
 # 4. The cut planner: beats + sections + lyric lines -> shots (seconds), then frames
 # ---------------------------------------------------------------------------------------------
 
-from schemas.common import TIME_EPS, check_tiling  # noqa: E402
-from songflow.audio import MIN_DURATION  # noqa: E402
-from songflow.config import AssembleConfig, ShotConfig  # noqa: E402
-from stages.assemble import plan_frames  # noqa: E402
-from stages.write_shots import shot_spans  # noqa: E402
 
 NEAR = [0.0, 1e-9, 1e-7, 1e-6, 1.5e-6, 1e-5, 0.01, 0.02, 0.03]  # offsets that probe the edge tolerances
 
@@ -566,8 +575,6 @@ SHOT_CONFIGS = st.one_of(
 
 def check_plan(analysis: SongAnalysis, cfg: ShotConfig, fps: int = 24) -> None:
     """Shots tile [0, duration] with no zero or negative length; a ShotList takes them; so do the frames."""
-    from pydantic import ValidationError
-
     spans = shot_spans(analysis, cfg)
     assert spans and spans[0].start == 0.0 and spans[-1].end == analysis.duration
     for a, b in zip(spans, spans[1:]):
@@ -597,7 +604,7 @@ def check_plan(analysis: SongAnalysis, cfg: ShotConfig, fps: int = 24) -> None:
         assert f.count >= 1, (f, plan.total)  # the assembly draws at least one frame per shot
 
 
-@fuzz(1500)
+@fuzz(1200)
 @given(song=song(), cfg=SHOT_CONFIGS)
 # a section shorter than half a frame: its shot had no frame
 @example(song=(2.0, [(0.0, 1.984375, 0.0), (1.984375, 2.0, 0.0)], [0.0, 1.0, 2.0], [0.0, 1.0, 2.0], []), cfg=ShotConfig())
@@ -606,8 +613,6 @@ def check_plan(analysis: SongAnalysis, cfg: ShotConfig, fps: int = 24) -> None:
 # a beat period of 1e-180 s: OverflowError squaring the shot's relative length error
 @example(song=(2.0, [(0.0, 2.0, 0.0)], [0.0, 1.7771460331990988e-180], [0.0], []), cfg=ShotConfig())
 def test_planned_shots_tile_the_song(song, cfg):
-    from pydantic import ValidationError
-
     try:
         analysis = analysis_of(*song)
     except ValidationError:
