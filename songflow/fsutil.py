@@ -95,8 +95,23 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+SLUG_MAX = 100  # characters (ASCII, so bytes): far inside the 255-byte limit of a file name
+
+
 def slugify(name: str) -> str:
-    """File-system-safe lowercase slug of a song name."""
+    """File-system-safe lowercase slug of a song name: one path component matching
+    ^[a-z0-9][a-z0-9-]*$, at most SLUG_MAX characters.
+
+    A name with no ASCII letters or digits left after transliteration (emoji, Arabic, Hebrew,
+    Chinese, punctuation only) becomes `song-<8 hex of its SHA-256>`, and a name cut to the limit
+    ends in that hash too, so distinct such names get distinct folders."""
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-zA-Z0-9]+", "-", text).strip("-").lower()
-    return slug or "song"
+    if slug and len(slug) <= SLUG_MAX:
+        return slug
+    import hashlib
+
+    # surrogatepass: a title from a non-UTF-8 command line carries lone surrogates
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    head = slug[: SLUG_MAX - len(digest) - 1].rstrip("-") or "song"
+    return f"{head}-{digest}"

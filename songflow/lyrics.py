@@ -105,7 +105,8 @@ def _parse_lrc(text: str, path: Path) -> tuple[TimedLine, ...]:
         parsed = pylrc.parse(text)
     except (ValueError, IndexError) as exc:
         raise InputError(f"cannot parse LRC lyrics {path}: {exc}") from exc
-    stamps = sorted((float(line.time), line.text.strip()) for line in parsed)
+    # A negative [offset:] can shift a line before the song starts: it is sung from the start.
+    stamps = sorted((max(0.0, float(line.time)), line.text.strip()) for line in parsed)
     if not any(words for _, words in stamps):
         raise InputError(f"LRC lyrics have no timed lines: {path}")
     out: list[TimedLine] = []

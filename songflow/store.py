@@ -116,7 +116,20 @@ class SongOutputs:
             return model_type.model_validate_json(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise InputError(f"{path} does not exist: run the earlier stages first") from exc
+        except OSError as exc:  # a directory in its place, no permission, ...
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path} is not UTF-8 text (byte {exc.start}): not a valid {model_type.__name__}") from exc
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "(root)"
-            raise InputError(f"{path} is not a valid {model_type.__name__}: {where}: {first['msg']}") from exc
+            # a key or value from the file may hold line breaks; the message stays one line
+            raise InputError(one_line(f"{path} is not a valid {model_type.__name__}: {where}: {first['msg']}")) from exc
+
+
+LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines splits on
+
+
+def one_line(text: str) -> str:
+    """`text` with its line breaks written as escapes (\\n, \\u2028, ...)."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if c in LINE_BREAKS else c for c in text)

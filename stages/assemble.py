@@ -23,7 +23,7 @@ from schemas.analysis import LyricLine, SongAnalysis
 from schemas.scenes import CameraMotion
 from schemas.shots import ShotList
 from songflow.config import AssembleConfig
-from songflow.errors import SongflowError
+from songflow.errors import InputError, SongflowError
 from songflow.fsutil import atomic_path
 from songflow.procs import die_with_parent
 
@@ -78,10 +78,18 @@ def caption_font() -> Path:
 
 
 def plan_frames(analysis: SongAnalysis, shots: ShotList, cfg: AssembleConfig = AssembleConfig()) -> FramePlan:
-    """Which output frames each shot covers: a cut at time t happens on frame round(t * fps)."""
+    """Which output frames each shot covers: a cut at time t happens on frame round(t * fps), moved
+    by the fewest frames that leave every shot at least one frame (a shot shorter than a frame)."""
     fps = cfg.fps
     total = round(analysis.duration * fps)
+    n = len(shots.shots)
+    if total < n:
+        raise InputError(f"{n} shots cannot each take a frame of a {total}-frame video ({analysis.duration:.3f}s at {fps} fps)")
     bounds = [round(s.start * fps) for s in shots.shots] + [total]
+    for i in range(1, n):
+        bounds[i] = max(bounds[i], bounds[i - 1] + 1)
+    for i in range(n - 1, 0, -1):
+        bounds[i] = min(bounds[i], bounds[i + 1] - 1)
     energy = {s.index: s.energy for s in analysis.sections}
     transitions: dict[int, Transition] = {}
     for i in range(1, len(shots.shots)):

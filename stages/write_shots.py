@@ -59,7 +59,11 @@ def shot_spans(analysis: SongAnalysis, cfg: ShotConfig = ShotConfig()) -> list[S
     spans: list[ShotSpan] = []
     for section in analysis.sections:
         n_beats = cfg.beats_per_shot_calm + (cfg.beats_per_shot_intense - cfg.beats_per_shot_calm) * section.energy
-        inside = [i for i, t in enumerate(beats) if section.start + EPS < t < section.end - EPS]
+        # Candidate cuts more than EPS from the section's ends and from each other (as ShotList checks).
+        inside: list[int] = []
+        for i, t in enumerate(beats):
+            if t - section.start > EPS and section.end - t > EPS and (not inside or t - beats[inside[-1]] > EPS):
+                inside.append(i)
         allowed = [i for i in inside if not inside_phrase(beats[i], short_lines, cfg.phrase_edge_seconds)]
         times = [section.start] + [beats[i] for i in allowed] + [section.end]
         # Extra cost of a node: off the downbeat, or inside a long line (allowed as a last resort).
@@ -105,7 +109,7 @@ LONG_LINE_CUT_COST = 5.0
 def _beat_period(beats: list[float], i: int) -> float:
     """Local beat period (median of the surrounding inter-beat intervals): follows tempo changes."""
     window = beats[max(0, i - 4) : i + 5]
-    gaps = sorted(b - a for a, b in zip(window, window[1:]))
+    gaps = sorted(b - a for a, b in zip(window, window[1:]) if b - a > EPS)  # repeated beats make no period
     return gaps[len(gaps) // 2] if gaps else 0.5
 
 
