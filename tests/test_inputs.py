@@ -69,7 +69,7 @@ def test_unsupported_extension(tmp_path, outputs, capsys):
 @pytest.mark.parametrize(
     ("name", "content", "needle"),
     [
-        ("lyrics.lrc", b"\xff\xfe\x00\x00binary\x00junk", "not UTF-8 text"),
+        ("lyrics.lrc", b"\xff\xfe\x00\x00binary\x00junk", "lyrics file is not text"),
         ("lyrics.lrc", b"just some words\nwith no timestamps\n", "no timed lines"),
         ("lyrics.txt", b"\n  \n", "lyrics file is empty"),
         ("lyrics.pdf", b"%PDF-1.4", "unsupported lyrics type"),
