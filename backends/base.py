@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,3 +106,15 @@ class TextModel(abc.ABC):
 
     def close(self) -> None:
         """Release what the backend holds (memory, connections)."""
+
+
+# A chat template's control tokens (Gemma's `<start_of_turn>`, `<end_of_turn>`, `<bos>`, Gemma 4's
+# `<|turn>`, ChatML's `<|im_start|>`): the tokenizer turns that text into the token itself, so a lyric
+# or a model reply holding one could close the user's turn and open the model's. A word joiner after
+# the `<` keeps what a filled-in value says readable and makes it plain text.
+_CONTROL = re.compile(r"<(?=\|?/?[A-Za-z_][\w.:-]*\|?>)")
+
+
+def inert(text: str) -> str:
+    """`text` with anything shaped like a control token broken (`<end_of_turn>` -> `<\u2060end_of_turn>`)."""
+    return _CONTROL.sub("<\u2060", text)

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from backends.base import Message, TextModel
+from backends.base import Message, TextModel, inert
 from songflow.errors import ModelOutputError
 
 log = logging.getLogger(__name__)
@@ -128,5 +128,5 @@ def generate_structured(
             errors = _errors(exc)
             failures.append((raw, errors))
             log.warning("%s: attempt %d/%d invalid: %s", what, attempt + 1, attempts, errors.splitlines()[0])
-            convo = [*messages, {"role": "assistant", "content": raw}, {"role": "user", "content": REASK.format(errors=errors)}]
+            convo = [*messages, {"role": "assistant", "content": inert(raw)}, {"role": "user", "content": REASK.format(errors=inert(errors))}]
     raise ModelOutputError(what, failures)

@@ -6,7 +6,7 @@ import hashlib
 from importlib import resources
 from string import Template
 
-from backends.base import Message
+from backends.base import Message, inert
 
 
 def _read(name: str) -> str:
@@ -14,8 +14,8 @@ def _read(name: str) -> str:
 
 
 def render_prompt(name: str, **values: object) -> list[Message]:
-    """System + user messages for prompt `name`, with `$placeholders` filled from `values`."""
-    fill = {k: str(v) for k, v in values.items()}
+    """System + user messages for prompt `name`, with `$placeholders` filled from `values` (made inert)."""
+    fill = {k: inert(str(v)) for k, v in values.items()}
     system = Template(_read(f"{name}.system.md")).substitute(fill).strip()
     user = Template(_read(f"{name}.user.md")).substitute(fill).strip()
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -23,7 +23,7 @@ def render_prompt(name: str, **values: object) -> list[Message]:
 
 def render_text(name: str, **values: object) -> str:
     """A plain document `prompts/<name>.md` (a completion prompt for a base model), filled in."""
-    return Template(_read(f"{name}.md")).substitute({k: str(v) for k, v in values.items()}).strip()
+    return Template(_read(f"{name}.md")).substitute({k: inert(str(v)) for k, v in values.items()}).strip()
 
 
 def prompt_digest(name: str) -> str:

@@ -292,6 +292,7 @@ def assemble_video(
     out_path = Path(out_path)
     plan = plan_frames(analysis, shots, cfg)
     lyrics = [line for line in analysis.lyrics if line.text.strip()]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".assemble-", dir=out_path.parent) as work_dir:  # beside the video: a killed run's leftovers are cleaned up with the song
         work = Path(work_dir)
         srt, vtt, _ = write_subtitles(lyrics, work, cfg)
