@@ -12,7 +12,9 @@ TIME_EPS = 1e-6
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # No unknown keys, and no NaN or infinity: a hand-edited `"tempo": Infinity` is an error here,
+    # not a crash three stages later.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 def text(max_length: int) -> type[str]:

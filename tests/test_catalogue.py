@@ -161,6 +161,7 @@ JSON_CASES = {
     "json-wrong-model": lambda out: out.path("scenes").write_bytes(out.path("shots").read_bytes()),
     "json-truncated": lambda out: out.path("scenes").write_bytes(out.path("scenes").read_bytes()[:500]),
     "json-not-text": lambda out: out.path("scenes").write_bytes(b"\xff\xfe\x00{" * 10),
+    "json-infinity": lambda out: out.path("scenes").write_text(re.sub(r'"duration": [0-9.]+', '"duration": Infinity', out.path("scenes").read_text(), count=1)),
 }
 
 
