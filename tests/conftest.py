@@ -72,3 +72,98 @@ def rerun_from_render(e2e: dict, outputs: Path, **params):
 
     with prefect_test_harness(server_startup_timeout=120):
         return make_video(audio=e2e["wav"], title=SHORT_TITLE, preset="fast", outputs=outputs, from_stage="render", return_state=True, **params)
+
+
+# ---------------------------------------------------------------- no process outlives the session
+
+# Every process the tests start inherits this mark in its environment (tests build child
+# environments from os.environ), so the check below finds them even after they were orphaned to
+# PID 1 or a subreaper, and knows them from other sessions' processes on the same machine.
+SESSION_MARK = "SONGFLOW_TEST_SESSION"
+
+
+def _session_processes(me, mark: str, began: float, basetemp: str) -> list[tuple[object, str]]:
+    """Live processes this session started that are still running: descendants of the pytest
+    process, and any process (orphaned or not) started since `began` whose environment carries
+    this session's mark or whose command line names this session's temp folder."""
+    import psutil
+
+    found = {}
+    try:
+        for p in me.children(recursive=True):
+            found[p.pid] = (p, "child of pytest")
+    except psutil.Error:
+        pass
+    for p in psutil.process_iter(["pid", "ppid", "create_time", "cmdline"]):
+        if p.pid == me.pid or p.pid in found or (p.info["create_time"] or 0) < began - 1:
+            continue
+        try:
+            env = p.environ()
+        except psutil.Error:
+            env = {}
+        if env.get(SESSION_MARK) == mark:
+            found[p.pid] = (p, f"orphaned to {p.info['ppid']}" if p.info["ppid"] in (0, 1) else f"parent {p.info['ppid']}")
+        elif basetemp in " ".join(p.info["cmdline"] or []):
+            found[p.pid] = (p, f"names {basetemp}, parent {p.info['ppid']}")
+    live = []
+    for p, why in found.values():
+        try:
+            if p.status() != psutil.STATUS_ZOMBIE:
+                live.append((p, why))
+        except psutil.Error:
+            continue
+    return live
+
+
+def _describe(p, why: str) -> str:
+    import psutil
+
+    try:
+        cmd = " ".join(p.cmdline())[:200]
+        test = p.environ().get("PYTEST_CURRENT_TEST", "outside a test (collection or a session fixture)")
+    except psutil.Error:
+        cmd, test = "?", "?"
+    return f"  pid {p.pid} ({why}), started during {test}: {cmd}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_session(tmp_path_factory):
+    """At the end of the session, no process the tests started may still run: a temporary Prefect
+    API server, ffmpeg, a llama.cpp or ComfyUI server left behind fails the session (an error in
+    the last test's teardown, so `make test` fails), each named with the test that started it, and
+    is killed. Processes get 10 s to finish shutting down first."""
+    import os
+    import time
+
+    import psutil
+
+    me = psutil.Process()
+    mark = os.environ[SESSION_MARK]
+    began = me.create_time()
+    basetemp = str(tmp_path_factory.getbasetemp())
+    yield
+    deadline = time.monotonic() + 10
+    while (left := _session_processes(me, mark, began, basetemp)) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    if not left:
+        return
+    report = [_describe(p, why) for p, why in left]
+    for p, _ in left:
+        try:
+            for child in p.children(recursive=True):
+                child.kill()
+            p.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs([p for p, _ in left], timeout=5)
+    pytest.fail(f"{len(left)} process(es) outlived the test session (killed now):\n" + "\n".join(report), pytrace=False)
+
+
+def _mark_session() -> None:
+    import os
+    import time
+
+    os.environ[SESSION_MARK] = f"{os.getpid()}-{time.time_ns()}"  # this pytest process's own, not a parent session's
+
+
+_mark_session()
