@@ -26,3 +26,22 @@ class ModelOutputError(SongflowError):
     @property
     def raw_outputs(self) -> list[str]:
         return [raw for raw, _ in self.attempts]
+
+
+class DiskFull(SongflowError):
+    """A write failed for want of space: the disk is full, the user's quota is used up, or a file
+    outgrew the size limit (ENOSPC, EDQUOT, EFBIG). Names the folder; atomic writes leave nothing
+    half-written and the earlier outputs as they were."""
+
+    def __init__(self, path, errno_: int):
+        import errno
+        import os
+        from pathlib import Path
+
+        self.path = Path(path)
+        self.errno = errno_
+        advice = {
+            errno.EDQUOT: "free some of your disk quota or choose another --outputs folder, then run again",
+            errno.EFBIG: "raise the file size limit (ulimit -f) or choose another --outputs folder, then run again",
+        }.get(errno_, "free some space there or choose another --outputs folder, then run again")
+        super().__init__(f"{os.strerror(errno_).lower()} in {self.path.parent} (writing {self.path.name}): earlier outputs are untouched; {advice}")

@@ -9,6 +9,7 @@ are hidden (`.name.*`) and removed by the next write's clean-up.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import shutil
@@ -19,23 +20,41 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from songflow.errors import DiskFull
+
+# Errors that mean "no room": a full disk, a used-up quota, a file past the size limit (RLIMIT_FSIZE).
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+@contextlib.contextmanager
+def no_room_is_disk_full(target: Path) -> Iterator[None]:
+    """Turn an OSError that means "no room" (ENOSPC, EDQUOT, EFBIG) raised inside the block into
+    DiskFull naming `target` and its folder: one line for the user instead of a traceback."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in NO_ROOM:
+            raise DiskFull(target, exc.errno) from exc
+        raise
+
 
 @contextlib.contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temp path beside `target`; rename it over `target` only if the block succeeds."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs should be readable like any file
-    try:
-        yield tmp_path
-        _fsync(tmp_path)
-        os.replace(tmp_path, target)
-        _fsync(target.parent)
-    finally:
-        tmp_path.unlink(missing_ok=True)
+    with no_room_is_disk_full(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.", suffix=target.suffix)
+        os.close(fd)
+        tmp_path = Path(tmp)
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs should be readable like any file
+        try:
+            yield tmp_path
+            _fsync(tmp_path)  # a file system that reserves space late says "no room" here, not at write()
+            os.replace(tmp_path, target)
+            _fsync(target.parent)
+        finally:
+            tmp_path.unlink(missing_ok=True)
 
 
 def _fsync(path: Path) -> None:
@@ -68,20 +87,21 @@ def write_model_atomic(target: Path, model: BaseModel) -> Path:
 def atomic_dir(target: Path) -> Iterator[Path]:
     """Yield a temp directory beside `target`; it replaces `target` only if the block succeeds."""
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
-    try:
-        yield tmp
-        for entry in tmp.rglob("*"):
-            if entry.is_file():
-                _fsync(entry)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-        _fsync(target.parent)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    with no_room_is_disk_full(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+        try:
+            yield tmp
+            for entry in tmp.rglob("*"):
+                if entry.is_file():
+                    _fsync(entry)
+            if target.exists():
+                shutil.rmtree(target)
+            os.replace(tmp, target)
+            _fsync(target.parent)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def sha256_file(path: Path) -> str:

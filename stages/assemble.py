@@ -10,10 +10,13 @@ here (`plan_frames`) so the timing report can check them against the beats and t
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -23,8 +26,8 @@ from schemas.analysis import LyricLine, SongAnalysis
 from schemas.scenes import CameraMotion
 from schemas.shots import ShotList
 from songflow.config import AssembleConfig
-from songflow.errors import InputError, SongflowError
-from songflow.fsutil import atomic_path
+from songflow.errors import DiskFull, InputError, SongflowError
+from songflow.fsutil import NO_ROOM, atomic_path, no_room_is_disk_full
 from songflow.procs import die_with_parent
 
 log = logging.getLogger(__name__)
@@ -278,6 +281,14 @@ def build_graph(
     return ";\n".join(parts)
 
 
+def _ffmpeg_no_room(proc: subprocess.CompletedProcess) -> int | None:
+    """The errno when ffmpeg failed for want of room: its error ends with strerror ("No space left
+    on device"), or it died of SIGXFSZ past RLIMIT_FSIZE (subprocess restores the default action)."""
+    if proc.returncode == -signal.SIGXFSZ:
+        return errno.EFBIG
+    return next((code for code in NO_ROOM if os.strerror(code) in proc.stderr), None)
+
+
 def assemble_video(
     analysis: SongAnalysis,
     shots: ShotList,
@@ -293,7 +304,9 @@ def assemble_video(
     plan = plan_frames(analysis, shots, cfg)
     lyrics = [line for line in analysis.lyrics if line.text.strip()]
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".assemble-", dir=out_path.parent) as work_dir:  # beside the video: a killed run's leftovers are cleaned up with the song
+    # The work folder is beside the video (a killed run's leftovers are cleaned up with the song); a
+    # full disk there, for its files (subtitles, font, graph) as much as for the video, is DiskFull.
+    with no_room_is_disk_full(out_path), tempfile.TemporaryDirectory(prefix=".assemble-", dir=out_path.parent) as work_dir:
         work = Path(work_dir)
         srt, vtt, _ = write_subtitles(lyrics, work, cfg)
         shutil.copy(caption_font(), work / CAPTION_FONT)
@@ -322,6 +335,8 @@ def assemble_video(
         with atomic_path(out_path) as tmp:
             proc = subprocess.run([*cmd, str(tmp)], cwd=work, capture_output=True, text=True, preexec_fn=die_with_parent)
             if proc.returncode != 0:
+                if (code := _ffmpeg_no_room(proc)) is not None:
+                    raise DiskFull(out_path, code)
                 lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
                 raise SongflowError(f"ffmpeg failed assembling {out_path}: {lines[-1] if lines else f'exit {proc.returncode}'}")
         for sidecar in (srt, vtt):  # published only with the video, never without it
