@@ -41,7 +41,7 @@ class DiskFull(SongflowError):
         self.path = Path(path)
         self.errno = errno_
         advice = {
-            errno.EDQUOT: "free some of your disk quota or choose another --outputs folder, then run again",
-            errno.EFBIG: "raise the file size limit (ulimit -f) or choose another --outputs folder, then run again",
-        }.get(errno_, "free some space there or choose another --outputs folder, then run again")
-        super().__init__(f"{os.strerror(errno_).lower()} in {self.path.parent} (writing {self.path.name}): earlier outputs are untouched; {advice}")
+            errno.EDQUOT: "free some of your disk quota (or write elsewhere, e.g. --outputs) and run again",
+            errno.EFBIG: "raise the file size limit (ulimit -f) and run again",
+        }.get(errno_, "free some space there (or write elsewhere, e.g. --outputs) and run again")
+        super().__init__(f"{os.strerror(errno_).lower()} in {self.path.parent} (writing {self.path.name}): nothing was half-written, earlier files are as they were; {advice}")

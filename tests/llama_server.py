@@ -49,12 +49,14 @@ def serve(args: argparse.Namespace) -> int:
 @contextmanager
 def llama_server(gguf: Path, chat_template: Path, log: Path, *, alias: str = "gemma", ctx: int = 8192, parallel: int = 2, timeout: float = 120.0) -> Iterator[str]:
     """Start the server on `gguf`; yield its OpenAI base URL (.../v1); stop it after."""
+    from songflow.procs import die_with_parent
+
     cmd = [
         sys.executable, str(Path(__file__).resolve()), "--model", str(gguf), "--chat-template", str(chat_template),
         "--alias", alias, "--ctx", str(ctx), "--parallel", str(parallel),
     ]
     with log.open("w") as log_file:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log_file, text=True)
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log_file, text=True, preexec_fn=die_with_parent)  # dies with a killed session
         try:
             line = proc.stdout.readline()
             if not line.startswith("READY "):
@@ -78,6 +80,7 @@ def llama_server(gguf: Path, chat_template: Path, log: Path, *, alias: str = "ge
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
 
 
 def main() -> int:

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from songflow.procs import die_with_parent
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -43,6 +45,7 @@ def prefect_server(home: Path, timeout: float = 120.0, extra_env: Mapping[str, s
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
+        preexec_fn=die_with_parent,  # a killed test session does not leave it running
     )
     try:
         deadline = time.monotonic() + timeout
@@ -63,4 +66,5 @@ def prefect_server(home: Path, timeout: float = 120.0, extra_env: Mapping[str, s
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+            proc.wait()
         log.close()

@@ -89,7 +89,7 @@ def assert_one_line(proc: subprocess.CompletedProcess, start: str) -> None:
     assert proc.returncode == 1, proc.stderr[-3000:]
     assert errors == [lines[-1]], proc.stderr[-3000:]  # the progress display, then this line only
     assert lines[-1].startswith(start), lines[-1]
-    assert "earlier outputs are untouched" in lines[-1]
+    assert "nothing was half-written, earlier files are as they were" in lines[-1]
 
 
 @pytest.mark.parametrize("from_stage, margin_kib, writing", [

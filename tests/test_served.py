@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,22 @@ def browse(url: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([chromium(), *flags, *args, url], capture_output=True, text=True, timeout=180)
 
 
+def stop_group(proc: subprocess.Popen, grace: float = 30.0) -> None:
+    """SIGTERM to the process's group, SIGKILL to what is left after `grace` seconds."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        pass
+    except ProcessLookupError:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the runner's flow-run processes, if the serve process left any
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
 def test_served_deployment_run_completes_and_shows_in_the_ui(prefect_api, short_song, tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
@@ -45,9 +62,10 @@ def test_served_deployment_run_completes_and_shows_in_the_ui(prefect_api, short_
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     }
     log = (tmp_path / "serve.log").open("w")
+    # Its own process group: the flow-run processes the runner starts are stopped with it.
     serve = subprocess.Popen(
         [str(Path(sys.executable).parent / "songflow"), "serve", "--name", "songflow-test"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
         async def wait_for_deployment():
@@ -70,8 +88,7 @@ def test_served_deployment_run_completes_and_shows_in_the_ui(prefect_api, short_
         assert run.name == SHORT_TITLE
         assert (outputs / "neon-tide-short" / "video.mp4").is_file()
     finally:
-        serve.terminate()
-        serve.wait(timeout=30)
+        stop_group(serve)
         log.close()
 
     ui = prefect_api["url"].removesuffix("/api")
