@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from songflow.ephemeral import start_temporary_server
 from songflow.errors import InputError, ModelOutputError, SongflowError
 
 DEMO_INPUT = "demo-input"
@@ -131,6 +132,7 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
     from songflow.config import prefect_defaults
 
     prefect_defaults()
+    start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
 
     started = time.perf_counter()
@@ -228,6 +230,7 @@ def cmd_batch(args: argparse.Namespace) -> None:
         folders[out.root] = audio
         out.check_free()
     prefect_defaults()
+    start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
 
     def one(song: tuple[Path, Path | None]) -> tuple[str, str, float]:
@@ -256,6 +259,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from songflow.config import prefect_defaults
 
     prefect_defaults()
+    start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
 
     make_video.serve(name=args.name, tags=["songflow"], limit=args.limit)
@@ -344,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    if not args.verbose:  # a run failing with a songflow error: its one line, not Prefect's records too
+        from songflow.quiet import hide_reported_failures
+
+        hide_reported_failures()
     try:
         args.func(args)
     except InputError as exc:

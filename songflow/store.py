@@ -14,7 +14,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from songflow.errors import InputError, SongflowError
-from songflow.fsutil import slugify, write_model_atomic
+from songflow.fsutil import no_room_is_disk_full, slugify, write_model_atomic
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -72,7 +72,8 @@ class SongOutputs:
             except Timeout:
                 raise SongBusy(f"{self.root} is being written by another songflow run{self._holder()}; wait for it to finish or stop it") from None
             try:
-                (self.root / LOCK).write_text(f"{os.getpid()}\n")  # who holds it, for the message above
+                with no_room_is_disk_full(self.root / LOCK):
+                    (self.root / LOCK).write_text(f"{os.getpid()}\n")  # who holds it, for the message above
                 yield
             finally:
                 lock.release()
