@@ -254,6 +254,40 @@ def cmd_batch(args: argparse.Namespace) -> None:
         raise SongflowError(f"{failed} of {len(results)} song(s) failed")
 
 
+def cmd_submit(args: argparse.Namespace) -> None:
+    """One deployment run per song of a folder (idempotent: a song already submitted with the same
+    content and settings is not started again), then one table of their progress."""
+    from songflow import fleet
+
+    songs = find_songs(Path(args.folder))
+    cfg = _check_settings(args)
+    for audio, lyrics in songs:  # every input is checked before anything is submitted
+        _check_files(audio, lyrics, cfg)
+    settings = {"preset": args.preset, "outputs": str(Path(args.outputs).resolve()) if args.outputs else None, **_model_settings(args)}
+    submitted = fleet.submit(songs, args.deployment, settings)
+    new = sum(s.new for s in submitted)
+    print(f"songflow: {len(submitted)} song(s) for {args.deployment}: {new} new run(s), {len(submitted) - new} already submitted")
+    if args.no_wait:
+        runs = fleet.read_runs([s.run_id for s in submitted])
+    else:
+        names = {s.run_id: s.song for s in submitted}
+        runs = fleet.wait(submitted, on_change=lambda run: print(f"  {names[run.id]}: {run.state.type.value.lower()}", flush=True))
+    print("\n".join(fleet.table(submitted, runs)))
+    failed = [r for r in runs.values() if r.state and r.state.type.value in ("FAILED", "CRASHED", "CANCELLED")]
+    if failed:
+        raise SongflowError(f"{len(failed)} of {len(submitted)} run(s) did not complete: " + ", ".join(r.name for r in failed))
+
+
+def cmd_recover(args: argparse.Namespace) -> None:
+    """Crashed songflow runs back to the work pool's queue (capped); with --stale, silent Running runs first."""
+    from songflow import fleet
+
+    done = fleet.recover(max_crashes=args.max_crashes, deployment=args.deployment, stale=args.stale)
+    for r in done:
+        print(f"  {r.run_name:<32} crashed {r.crashes}x  {r.action}")
+    print(f"songflow: {sum(r.action == 'rescheduled' for r in done)} run(s) rescheduled, {sum(r.action == 'gave up' for r in done)} left Crashed")
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     """Serve the flow so runs can be started from the Prefect UI or API with parameters."""
     from songflow.config import prefect_defaults
@@ -329,6 +363,19 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--parallel", type=int, default=2, help="songs at a time")
     common(batch)
     batch.set_defaults(func=cmd_batch)
+
+    submit = sub.add_parser("submit", help="one deployment run per song in a folder (workers take them); submitting again starts nothing new")
+    submit.add_argument("folder")
+    submit.add_argument("--deployment", default="songflow/songflow", help="FLOW/DEPLOYMENT (default songflow/songflow, from prefect.yaml)")
+    submit.add_argument("--no-wait", action="store_true", help="submit and print the table once, without waiting")
+    common(submit)
+    submit.set_defaults(func=cmd_submit)
+
+    recover = sub.add_parser("recover", help="put crashed songflow runs back in the work pool's queue (they reuse finished stages)")
+    recover.add_argument("--max-crashes", type=int, default=2, help="leave a run Crashed after this many crashes")
+    recover.add_argument("--stale", type=float, help="first mark Running runs with no heartbeat for this many seconds Crashed")
+    recover.add_argument("--deployment", help="only runs of this deployment")
+    recover.set_defaults(func=cmd_recover)
 
     serve = sub.add_parser("serve", help="serve the flow: start runs from the Prefect UI with parameters")
     serve.add_argument("--name", default="songflow", help="deployment name")

@@ -1,0 +1,116 @@
+"""Many songs on many workers, the Prefect way, on one machine: the process work pool and the
+deployment from prefect.yaml, two workers started as if on two hosts (own PREFECT_HOME, own working
+folder, own WORKER_ID) sharing one result store and one outputs root, `songflow submit` (a second
+submission starts nothing) and `songflow recover` after a worker is killed with SIGKILL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import av
+import pytest
+
+from songflow import synth
+
+REPO = Path(__file__).parents[1]
+BIN = Path(sys.executable).parent
+POOL = "songflow-process"
+DEPLOYMENT = "songflow/songflow"
+SONGS = [(f"track-{i}", bpm) for i, bpm in enumerate((96, 104, 112, 120, 128, 136), start=1)]
+
+
+def prefect(env: dict, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    proc = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc
+
+
+def songflow(env: dict, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+    return subprocess.run([str(BIN / "songflow"), *args], env=env, cwd=REPO, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def fleet(prefect_api, tmp_path_factory):
+    root = tmp_path_factory.mktemp("fleet")
+    shared = root / "shared"  # what every host mounts: the songs, the outputs, the task results
+    (shared / "album").mkdir(parents=True)
+    for stem, bpm in SONGS:
+        synth.write_song(synth.short_spec(bpm=bpm, title=stem), shared / "album", stem=stem)
+    env = {
+        **os.environ, "PREFECT_API_URL": prefect_api["url"], "PREFECT_LOCAL_STORAGE_PATH": str(shared / "results"),
+        "SONGFLOW_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+    }
+    prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
+    prefect(env, "deploy", "--all")
+    workers: dict[str, subprocess.Popen] = {}
+
+    def start(worker_id: str) -> subprocess.Popen:
+        host = root / worker_id
+        (host / "home").mkdir(parents=True, exist_ok=True)
+        wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": worker_id}
+        log = (host / "worker.log").open("a")
+        proc = subprocess.Popen(
+            [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"songflow-{worker_id}", "--limit", "1"],
+            env=wenv, cwd=host, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,  # a group: the worker and its flow runs
+        )
+        workers[worker_id] = proc
+        return proc
+
+    yield {"env": env, "shared": shared, "root": root, "start": start, "workers": workers}
+    for proc in workers.values():
+        kill_host(proc)
+
+
+def kill_host(proc: subprocess.Popen) -> None:
+    """SIGKILL to the worker and every flow-run process it started: a host that goes away."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def run_states(env: dict, names: list[str]) -> dict[str, dict]:
+    """name -> {state, worker, id} of the songflow runs with these names, read through the API."""
+    script = (
+        "import json, sys\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName\n"
+        "with get_client(sync_client=True) as c:\n"
+        f"    runs = c.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_={names!r})), limit=100)\n"
+        "    print(json.dumps({r.name: {'state': r.state.type.value, 'worker': (r.labels or {}).get('prefect.worker.name'), 'id': str(r.id)} for r in runs}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+@pytest.mark.slow
+def test_an_album_over_two_workers_and_a_second_submission(fleet):
+    env, shared = fleet["env"], fleet["shared"]
+    fleet["start"]("a")
+    fleet["start"]("b")
+    outputs = shared / "outputs"
+    args = ["submit", str(shared / "album"), "--deployment", DEPLOYMENT, "--preset", "fast", "--outputs", str(outputs)]
+    first = songflow(env, *args)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert f"6 song(s) for {DEPLOYMENT}: 6 new run(s), 0 already submitted" in first.stdout, first.stdout
+    runs = run_states(env, [stem for stem, _ in SONGS])
+    assert {name: r["state"] for name, r in runs.items()} == {stem: "COMPLETED" for stem, _ in SONGS}, runs
+    assert {r["worker"] for r in runs.values()} == {"songflow-a", "songflow-b"}, runs  # both hosts took runs
+    for stem, _ in SONGS:  # every song's video, readable from the shared root
+        with av.open(str(outputs / stem / "video.mp4")) as f:
+            assert abs(f.duration / 1e6 - 16.0) < 0.1
+    table = first.stdout.splitlines()
+    assert sum("COMPLETED" in line and "songflow-" in line for line in table) == 6, first.stdout
+
+    again = songflow(env, *args, "--no-wait")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "6 song(s) for songflow/songflow: 0 new run(s), 6 already submitted" in again.stdout, again.stdout
+    assert run_states(env, [stem for stem, _ in SONGS]) == runs  # nothing new started, nothing changed
