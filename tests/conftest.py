@@ -32,6 +32,19 @@ def prefect_api(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def prefect_pg(tmp_path_factory):
+    """PostgreSQL with an empty database `prefect`, and a Prefect server that uses it."""
+    from tests.postgres_server import postgres_server
+    from tests.prefect_server import prefect_server
+
+    folder = tmp_path_factory.mktemp("postgres")
+    home = tmp_path_factory.mktemp("prefect-pg-home")
+    with postgres_server(folder) as db_url:
+        with prefect_server(home, database_url=db_url) as api_url:
+            yield {"db": db_url, "api": api_url, "url": api_url, "home": home, "storage": home / "storage"}
+
+
+@pytest.fixture(scope="session")
 def e2e(short_song, tmp_path_factory):
     """Run the Prefect flow once (temporary Prefect API and database) and return what it made."""
     from prefect.client.orchestration import get_client

@@ -1,4 +1,4 @@
-"""Many songs on many workers, the Prefect way, on one machine: the process work pool and the
+"""Many songs on many workers, the Prefect way, on one machine: a Prefect server on PostgreSQL, the process work pool and the
 deployment from prefect.yaml, two workers started as if on two hosts (own PREFECT_HOME, own working
 folder, own WORKER_ID) sharing one result store and one outputs root, `songflow submit` (a second
 submission starts nothing) and `songflow recover` after a worker is killed with SIGKILL."""
@@ -36,14 +36,13 @@ def songflow(env: dict, *args: str, timeout: float = 900) -> subprocess.Complete
 
 
 @pytest.fixture(scope="module")
-def fleet(prefect_api, tmp_path_factory):
+def fleet(prefect_pg, tmp_path_factory):
     root = tmp_path_factory.mktemp("fleet")
     shared = root / "shared"  # what every host mounts: the songs, the outputs, the task results
     (shared / "album").mkdir(parents=True)
-    for stem, bpm in SONGS:
-        synth.write_song(synth.short_spec(bpm=bpm, title=stem), shared / "album", stem=stem)
+    durations = {stem: synth.write_song(synth.short_spec(bpm=bpm, title=stem), shared / "album", stem=stem)[2].duration for stem, bpm in SONGS}
     env = {
-        **os.environ, "PREFECT_API_URL": prefect_api["url"], "PREFECT_LOCAL_STORAGE_PATH": str(shared / "results"),
+        **os.environ, "PREFECT_API_URL": prefect_pg["url"], "PREFECT_LOCAL_STORAGE_PATH": str(shared / "results"),
         "SONGFLOW_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "5",
     }
     prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
@@ -62,18 +61,31 @@ def fleet(prefect_api, tmp_path_factory):
         workers[worker_id] = proc
         return proc
 
-    yield {"env": env, "shared": shared, "root": root, "start": start, "workers": workers}
+    yield {"env": env, "shared": shared, "root": root, "start": start, "workers": workers, "durations": durations}
     for proc in workers.values():
         kill_host(proc)
 
 
 def kill_host(proc: subprocess.Popen) -> None:
-    """SIGKILL to the worker and every flow-run process it started: a host that goes away."""
+    """SIGKILL to the worker and every process under it at once (Prefect starts a flow run in a
+    session of its own, so its process group is not enough): a host that goes away."""
+    import psutil
+
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for p in family:
+        try:
+            p.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
     proc.wait()
+    psutil.wait_procs(family, timeout=10)
 
 
 def run_states(env: dict, names: list[str]) -> dict[str, dict]:
@@ -106,7 +118,7 @@ def test_an_album_over_two_workers_and_a_second_submission(fleet):
     assert {r["worker"] for r in runs.values()} == {"songflow-a", "songflow-b"}, runs  # both hosts took runs
     for stem, _ in SONGS:  # every song's video, readable from the shared root
         with av.open(str(outputs / stem / "video.mp4")) as f:
-            assert abs(f.duration / 1e6 - 16.0) < 0.1
+            assert abs(f.duration / 1e6 - fleet["durations"][stem]) < 0.1
     table = first.stdout.splitlines()
     assert sum("COMPLETED" in line and "songflow-" in line for line in table) == 6, first.stdout
 
@@ -114,3 +126,73 @@ def test_an_album_over_two_workers_and_a_second_submission(fleet):
     assert again.returncode == 0, again.stderr[-2000:]
     assert "6 song(s) for songflow/songflow: 0 new run(s), 6 already submitted" in again.stdout, again.stdout
     assert run_states(env, [stem for stem, _ in SONGS]) == runs  # nothing new started, nothing changed
+
+
+def task_states(env: dict, run_id: str) -> list[tuple[str, str, str]]:
+    """(task name, state name, start time) of a flow run's task runs, oldest first."""
+    script = (
+        "import json, uuid\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId\n"
+        "with get_client(sync_client=True) as c:\n"
+        f"    ts = c.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID({run_id!r})])), limit=200)\n"
+        "    print(json.dumps(sorted((t.name, t.state.name, str(t.start_time or t.expected_start_time)) for t in ts)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    return [tuple(x) for x in json.loads(out.stdout)]
+
+
+@pytest.mark.slow
+def test_a_run_on_a_killed_host_is_recovered_without_redoing_stages(fleet):
+    """Host C dies (SIGKILL to its worker and flow process) after stage 3: the run is left Running;
+    `songflow recover --stale` sees its heartbeats stop, puts it back in the queue, and host D
+    finishes it with stages 1-3 read from the shared result store."""
+    env, shared = fleet["env"], fleet["shared"]
+    for proc in fleet["workers"].values():
+        kill_host(proc)
+    album = shared / "late"
+    fleet["durations"]["track-7"] = synth.write_song(synth.short_spec(bpm=144, title="track-7"), album, stem="track-7")[2].duration
+    outputs = shared / "outputs"
+    host_c = fleet["start"]("c")
+    submitted = songflow(env, "submit", str(album), "--deployment", DEPLOYMENT, "--preset", "fast", "--outputs", str(outputs), "--no-wait")
+    assert submitted.returncode == 0, submitted.stderr[-2000:]
+    shots = outputs / "track-7" / "shot_list.json"
+    deadline = time.monotonic() + 600
+    while not shots.is_file():
+        assert time.monotonic() < deadline and host_c.poll() is None, (fleet["root"] / "c" / "worker.log").read_text()[-3000:]
+        time.sleep(0.5)
+    kill_host(host_c)
+    run = run_states(env, ["track-7"])["track-7"]
+    assert run["state"] == "RUNNING" and run["worker"] == "songflow-c", run  # nobody is left to say otherwise
+
+    fleet["start"]("d")
+    deadline = time.monotonic() + 240
+    while True:  # heartbeats every 30 s (prefect.yaml): silent for 45 s means gone
+        recovered = songflow(env, "recover", "--stale", "45", timeout=120)
+        assert recovered.returncode == 0, recovered.stderr[-2000:]
+        print(f"{time.monotonic():.0f}", recovered.stdout.strip().replace("\n", " | "))
+        if "1 run(s) rescheduled" in recovered.stdout:
+            break
+        assert time.monotonic() < deadline, recovered.stdout
+        time.sleep(5)
+    deadline = time.monotonic() + 600
+    while (run := run_states(env, ["track-7"])["track-7"])["state"] != "COMPLETED":
+        assert run["state"] in ("SCHEDULED", "PENDING", "RUNNING") and time.monotonic() < deadline, run
+        time.sleep(2)
+    assert run["worker"] == "songflow-d", run
+    tasks = task_states(env, run["id"])
+    for stage in ("analyze", "plan_scenes", "write_shots"):  # host D read them back: no model call
+        runs_of = [state for name, state, _ in sorted(tasks, key=lambda t: t[2]) if name.rsplit("-", 1)[0] == stage]
+        assert runs_of == ["Completed", "Cached"], (stage, tasks)
+    from schemas.analysis import SongAnalysis
+    from schemas.qa import QAReport
+    from schemas.shots import ShotList
+    from songflow.store import SongOutputs
+
+    out = SongOutputs.for_song(outputs, "track-7")
+    out.load("analysis", SongAnalysis), out.load("shots", ShotList), out.load("qa", QAReport)
+    with av.open(str(out.video)) as f:
+        assert abs(f.duration / 1e6 - fleet["durations"]["track-7"]) < 0.1
+    again = songflow(env, "recover", "--stale", "45")
+    assert "0 run(s) rescheduled" in again.stdout, again.stdout

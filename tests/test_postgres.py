@@ -14,19 +14,6 @@ from urllib.parse import urlsplit
 import pytest
 
 
-@pytest.fixture(scope="module")
-def prefect_pg(tmp_path_factory):
-    """PostgreSQL with an empty database `prefect`, and a Prefect server that uses it."""
-    from tests.postgres_server import postgres_server
-    from tests.prefect_server import prefect_server
-
-    folder = tmp_path_factory.mktemp("postgres")
-    home = tmp_path_factory.mktemp("prefect-pg-home")
-    with postgres_server(folder) as db_url:
-        with prefect_server(home, database_url=db_url) as api_url:
-            yield {"db": db_url, "api": api_url, "home": home, "storage": home / "storage"}
-
-
 def _port(url: str) -> int:
     return urlsplit(url).port
 
