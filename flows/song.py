@@ -8,6 +8,8 @@ everything after it, reading the earlier stages' JSON from disk (hand edits incl
 """
 
 
+import contextlib
+import os
 import threading
 from pathlib import Path
 from typing import Literal
@@ -116,6 +118,19 @@ MOTION_SETTINGS = tuple(f"render.{name}" for name in RenderConfig.model_fields i
 SAFETY_SETTINGS = tuple(f"render.{name}" for name in RenderConfig.model_fields if name.startswith("safety"))
 
 
+def gpu_slot(uses_gpu: bool = True):
+    """One host's GPU, shared by its worker's runs: on a worker started with WORKER_ID, a task that
+    runs a model holds a slot of the global concurrency limit `gpu:<WORKER_ID>` while it works
+    (`prefect gcl create gpu:<id> --limit 1`; strict: a missing limit is an error, not a free GPU).
+    Without WORKER_ID (one machine, `songflow run`), nothing is taken."""
+    worker = os.environ.get("WORKER_ID")
+    if not worker or not uses_gpu:
+        return contextlib.nullcontext()
+    from prefect.concurrency.sync import concurrency
+
+    return concurrency(f"gpu:{worker}", occupy=1, strict=True)
+
+
 def song_name(audio: Path, title: str | None) -> str:
     """The song's title as shown (one line, no control characters), else the file's name."""
     clean = " ".join("".join(ch if ch.isprintable() else " " for ch in title or "").split())
@@ -131,7 +146,8 @@ def song_name(audio: Path, title: str | None) -> str:
 )
 def analyze_task(audio: Path, lyrics: Path | None, title: str, cfg: PipelineConfig) -> SongAnalysis:
     parsed = read_lyrics(lyrics) if lyrics else None
-    return analyze_song(audio, parsed, MODELS.get(cfg.model_for("analyze")), cfg.analyze, cfg.model_for("analyze"), title=title)
+    with gpu_slot():
+        return analyze_song(audio, parsed, MODELS.get(cfg.model_for("analyze")), cfg.analyze, cfg.model_for("analyze"), title=title)
 
 
 @task(
@@ -142,7 +158,8 @@ def analyze_task(audio: Path, lyrics: Path | None, title: str, cfg: PipelineConf
     **RETRIES,
 )
 def plan_task(analysis: SongAnalysis, cfg: PipelineConfig) -> ScenePlan:
-    return plan_scenes(analysis, MODELS.get(cfg.model_for("plan")), cfg.plan, cfg.model_for("plan"))
+    with gpu_slot():
+        return plan_scenes(analysis, MODELS.get(cfg.model_for("plan")), cfg.plan, cfg.model_for("plan"))
 
 
 @task(
@@ -153,7 +170,8 @@ def plan_task(analysis: SongAnalysis, cfg: PipelineConfig) -> ScenePlan:
     **RETRIES,
 )
 def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> ShotList:
-    return write_shots(analysis, plan, MODELS.get(cfg.model_for("shots")), cfg.shots, cfg.model_for("shots"))
+    with gpu_slot():
+        return write_shots(analysis, plan, MODELS.get(cfg.model_for("shots")), cfg.shots, cfg.model_for("shots"))
 
 
 @task(
@@ -164,7 +182,8 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
     **RETRIES,
 )
 def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
-    return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references)
+    with gpu_slot(cfg.render.renderer != "procedural"):  # procedural art is CPU work
+        return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references)
 
 
 @task(
@@ -184,10 +203,11 @@ def qa_task(
     def rerender(s: Shot, attempt: int) -> Path:
         return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render, references=references)
 
-    return qa_shot(
-        shot, keyframe, previous, MODELS.get(cfg.model_for("qa")), rerender, cfg.qa, cfg.model_for("qa"), out_dir=out.root, references=references,
-        safety=safety, safety_threshold=cfg.render.safety_threshold,
-    )
+    with gpu_slot():
+        return qa_shot(
+            shot, keyframe, previous, MODELS.get(cfg.model_for("qa")), rerender, cfg.qa, cfg.model_for("qa"), out_dir=out.root, references=references,
+            safety=safety, safety_threshold=cfg.render.safety_threshold,
+        )
 
 
 @task(
@@ -205,10 +225,11 @@ def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg:
     def review(s: Shot, frames: list[Path]):
         return review_frames(s, frames, MODELS.get(qa), cfg.qa, qa, out.root)
 
-    return animate_shot(
-        shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
-        safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review if sees else None,
-    )
+    with gpu_slot():
+        return animate_shot(
+            shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
+            safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review if sees else None,
+        )
 
 
 @task(name="assemble", cache_key_fn=stage_key("assemble", config=("assemble",)), **PERSIST)

@@ -47,15 +47,17 @@ def fleet(prefect_pg, tmp_path_factory):
     }
     prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
     prefect(env, "deploy", "--all")
+    for host in "abcd":  # one GPU per host: model tasks hold `gpu:<worker id>` (strict: it must exist)
+        prefect(env, "global-concurrency-limit", "create", f"gpu:{host}", "--limit", "1")
     workers: dict[str, subprocess.Popen] = {}
 
-    def start(worker_id: str) -> subprocess.Popen:
+    def start(worker_id: str, limit: int = 1) -> subprocess.Popen:
         host = root / worker_id
         (host / "home").mkdir(parents=True, exist_ok=True)
         wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": worker_id}
         log = (host / "worker.log").open("a")
         proc = subprocess.Popen(
-            [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"songflow-{worker_id}", "--limit", "1"],
+            [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"songflow-{worker_id}", "--limit", str(limit)],
             env=wenv, cwd=host, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,  # a group: the worker and its flow runs
         )
         workers[worker_id] = proc
@@ -106,7 +108,7 @@ def run_states(env: dict, names: list[str]) -> dict[str, dict]:
 @pytest.mark.slow
 def test_an_album_over_two_workers_and_a_second_submission(fleet):
     env, shared = fleet["env"], fleet["shared"]
-    fleet["start"]("a")
+    fleet["start"]("a", limit=2)  # host A takes two runs at a time; its one GPU must still be taken in turn
     fleet["start"]("b")
     outputs = shared / "outputs"
     args = ["submit", str(shared / "album"), "--deployment", DEPLOYMENT, "--preset", "fast", "--outputs", str(outputs)]
@@ -122,10 +124,39 @@ def test_an_album_over_two_workers_and_a_second_submission(fleet):
     table = first.stdout.splitlines()
     assert sum("COMPLETED" in line and "songflow-" in line for line in table) == 6, first.stdout
 
+    # On host A, runs overlapped, but no two tasks holding gpu:a did.
+    on_a = [r["id"] for r in runs.values() if r["worker"] == "songflow-a"]
+    held = sorted(t for run_id in on_a for t in model_tasks(env, run_id))
+    assert len(on_a) >= 2 and len(held) >= 3 * len(on_a), (on_a, held)
+    for (_, end, before), (start, _, after) in zip(held, held[1:]):
+        assert start >= end, f"{after} started before {before} ended on host A: two runs on one GPU"
+    slots = subprocess.run(
+        [sys.executable, "-c", "from prefect.client.orchestration import get_client\n"
+         "with get_client(sync_client=True) as c:\n    print(c.read_global_concurrency_limit_by_name('gpu:a').active_slots)"],
+        env=env, capture_output=True, text=True, timeout=60, cwd=REPO,
+    )
+    assert slots.stdout.strip() == "0", slots.stdout + slots.stderr  # every slot given back
+
     again = songflow(env, *args, "--no-wait")
     assert again.returncode == 0, again.stderr[-2000:]
     assert "6 song(s) for songflow/songflow: 0 new run(s), 6 already submitted" in again.stdout, again.stdout
     assert run_states(env, [stem for stem, _ in SONGS]) == runs  # nothing new started, nothing changed
+
+
+def model_tasks(env: dict, run_id: str) -> list[tuple[str, str, str]]:
+    """(start, end, name) of a flow run's task runs that ran a model (tagged songflow-model, not cached)."""
+    script = (
+        "import json, uuid\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId\n"
+        "with get_client(sync_client=True) as c:\n"
+        f"    ts = c.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID({run_id!r})])), limit=200)\n"
+        "    print(json.dumps([(str(t.start_time), str(t.end_time), t.name) for t in ts\n"
+        "                      if 'songflow-model' in t.tags and t.start_time and t.state.name != 'Cached']))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    return [tuple(x) for x in json.loads(out.stdout)]
 
 
 def task_states(env: dict, run_id: str) -> list[tuple[str, str, str]]:
