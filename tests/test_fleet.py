@@ -90,19 +90,67 @@ def kill_host(proc: subprocess.Popen) -> None:
     psutil.wait_procs(family, timeout=10)
 
 
-def run_states(env: dict, names: list[str]) -> dict[str, dict]:
-    """name -> {state, worker, id} of the songflow runs with these names, read through the API."""
+
+
+def api(env: dict, body: str):
+    """Run `body` (Python; `c` is a sync Prefect client; it prints one JSON value) in a fresh
+    process against the fleet's server; return that value."""
     script = (
-        "import json, sys\n"
+        "import datetime, json, time, uuid\n"
         "from prefect.client.orchestration import get_client\n"
-        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName\n"
-        "with get_client(sync_client=True) as c:\n"
-        f"    runs = c.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_={names!r})), limit=100)\n"
-        "    print(json.dumps({r.name: {'state': r.state.type.value, 'worker': (r.labels or {}).get('prefect.worker.name'), 'id': str(r.id)} for r in runs}))\n"
+        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterName\n"
+        "from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter\n"
+        "with get_client(sync_client=True) as c:\n" + "".join(f"    {line}\n" for line in body.strip().splitlines())
     )
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
+
+
+def run_states(env: dict, names: list[str]) -> dict[str, dict]:
+    """name -> {state, worker, id} of the songflow runs with these names."""
+    return api(env, f"""
+runs = c.read_flow_runs(flow_run_filter=FlowRunFilter(name=FlowRunFilterName(any_={names!r})), limit=100)
+print(json.dumps({{r.name: {{'state': r.state.type.value, 'worker': (r.labels or {{}}).get('prefect.worker.name'), 'id': str(r.id)}} for r in runs}}))
+""")
+
+
+def _task_runs(run_id: str) -> str:
+    return f"ts = c.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID({run_id!r})])), limit=200)"
+
+
+def model_tasks(env: dict, run_id: str) -> list[tuple[str, str, str]]:
+    """(start, end, name) of a flow run's task runs that ran a model (tagged songflow-model, not cached)."""
+    found = api(env, _task_runs(run_id) + """
+print(json.dumps([(str(t.start_time), str(t.end_time), t.name) for t in ts if 'songflow-model' in t.tags and t.start_time and t.state.name != 'Cached']))
+""")
+    return [tuple(x) for x in found]
+
+
+def gpu_events(env: dict, name: str) -> list[tuple[str, str]]:
+    """(time, "acquired"|"released") of the global concurrency limit `name`, in order (a release
+    before an acquisition at the same instant)."""
+    found = api(env, f"""
+time.sleep(3)  # the server stores events a moment after they arrive
+limit = c.read_global_concurrency_limit_by_name({name!r})
+since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)
+page = c.read_events(EventFilter(occurred=EventOccurredFilter(since=since), event=EventNameFilter(prefix=['prefect.concurrency-limit.']), resource=EventResourceFilter(id=[f'prefect.concurrency-limit.{{limit.id}}'])), limit=50)
+events = list(page.events)
+while page.next_page:
+    page = c.read_events_page(str(page.next_page))
+    events += page.events
+print(json.dumps(list({{str(e.id): (e.occurred.isoformat(), e.event.rsplit('.', 1)[1]) for e in events}}.values())))  # pages may repeat an event
+""")
+    held = [tuple(x) for x in found if x[1] in ("acquired", "released")]  # not the limit's own "created"
+    return sorted(held, key=lambda e: (e[0], e[1] == "acquired"))
+
+
+def task_states(env: dict, run_id: str) -> list[tuple[str, str, str]]:
+    """(task name, state name, start time) of a flow run's task runs."""
+    found = api(env, _task_runs(run_id) + """
+print(json.dumps(sorted((t.name, t.state.name, str(t.start_time or t.expected_start_time)) for t in ts)))
+""")
+    return [tuple(x) for x in found]
 
 
 @pytest.mark.slow
@@ -144,61 +192,10 @@ def test_an_album_over_two_workers_and_a_second_submission(fleet):
     assert run_states(env, [stem for stem, _ in SONGS]) == runs  # nothing new started, nothing changed
 
 
-def model_tasks(env: dict, run_id: str) -> list[tuple[str, str, str]]:
-    """(start, end, name) of a flow run's task runs that ran a model (tagged songflow-model, not cached)."""
-    script = (
-        "import json, uuid\n"
-        "from prefect.client.orchestration import get_client\n"
-        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId\n"
-        "with get_client(sync_client=True) as c:\n"
-        f"    ts = c.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID({run_id!r})])), limit=200)\n"
-        "    print(json.dumps([(str(t.start_time), str(t.end_time), t.name) for t in ts\n"
-        "                      if 'songflow-model' in t.tags and t.start_time and t.state.name != 'Cached']))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
-    assert out.returncode == 0, out.stderr
-    return [tuple(x) for x in json.loads(out.stdout)]
 
 
-def gpu_events(env: dict, name: str) -> list[tuple[str, str]]:
-    """(time, "acquired"|"released") of the global concurrency limit `name`, in order (a release
-    before an acquisition at the same instant)."""
-    script = (
-        "import json, time, datetime\n"
-        "from prefect.client.orchestration import get_client\n"
-        "from prefect.events.filters import EventFilter, EventNameFilter, EventOccurredFilter, EventResourceFilter\n"
-        "time.sleep(3)  # the server stores events a moment after they arrive\n"
-        "with get_client(sync_client=True) as c:\n"
-        f"    limit = c.read_global_concurrency_limit_by_name({name!r})\n"
-        "    since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=2)\n"
-        "    page = c.read_events(EventFilter(occurred=EventOccurredFilter(since=since), event=EventNameFilter(prefix=['prefect.concurrency-limit.']),\n"
-        "                                     resource=EventResourceFilter(id=[f'prefect.concurrency-limit.{limit.id}'])), limit=50)\n"
-        "    events = list(page.events)\n"
-        "    while page.next_page:\n"
-        "        page = c.read_events_page(str(page.next_page))\n"
-        "        events += page.events\n"
-        "    once = {str(e.id): (e.occurred.isoformat(), e.event.rsplit('.', 1)[1]) for e in events}  # pages may repeat an event\n"
-        "    print(json.dumps(list(once.values())))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
-    assert out.returncode == 0, out.stderr
-    held = [tuple(x) for x in json.loads(out.stdout) if x[1] in ("acquired", "released")]  # not the limit's own "created"
-    return sorted(held, key=lambda e: (e[0], e[1] == "acquired"))
 
 
-def task_states(env: dict, run_id: str) -> list[tuple[str, str, str]]:
-    """(task name, state name, start time) of a flow run's task runs, oldest first."""
-    script = (
-        "import json, uuid\n"
-        "from prefect.client.orchestration import get_client\n"
-        "from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId\n"
-        "with get_client(sync_client=True) as c:\n"
-        f"    ts = c.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID({run_id!r})])), limit=200)\n"
-        "    print(json.dumps(sorted((t.name, t.state.name, str(t.start_time or t.expected_start_time)) for t in ts)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, cwd=REPO)
-    assert out.returncode == 0, out.stderr
-    return [tuple(x) for x in json.loads(out.stdout)]
 
 
 @pytest.mark.slow
