@@ -118,6 +118,11 @@ MOTION_SETTINGS = tuple(f"render.{name}" for name in RenderConfig.model_fields i
 SAFETY_SETTINGS = tuple(f"render.{name}" for name in RenderConfig.model_fields if name.startswith("safety"))
 
 
+def draws_on_gpu(render: RenderConfig) -> bool:
+    """Whether keyframes come from a model (a GPU's work); procedural art is CPU work."""
+    return render.renderer != "procedural"
+
+
 def gpu_slot(uses_gpu: bool = True):
     """One host's GPU, shared by its worker's runs: on a worker started with WORKER_ID, a task that
     runs a model holds a slot of the global concurrency limit `gpu:<WORKER_ID>` while it works
@@ -182,7 +187,7 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
     **RETRIES,
 )
 def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
-    with gpu_slot(cfg.render.renderer != "procedural"):  # procedural art is CPU work
+    with gpu_slot(draws_on_gpu(cfg.render)):
         return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references)
 
 
@@ -448,7 +453,7 @@ def _make_video(audio, lyrics, from_stage, cfg: PipelineConfig, name: str, out: 
     takes_references = renderer_capabilities(cfg.render.renderer).references
     # A model-drawing renderer's tasks take the GPU tag (procedural art is CPU work: no tag, no
     # per-task concurrency lookup on the server).
-    gpu = {"tags": [GPU_TAG]} if cfg.render.renderer != "procedural" else {}
+    gpu = {"tags": [GPU_TAG]} if draws_on_gpu(cfg.render) else {}
     scene_first: dict[int, int] = {}
     for s in shots.shots:
         scene_first.setdefault(s.scene_index, s.index)

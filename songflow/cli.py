@@ -60,17 +60,17 @@ def _check_settings(args: argparse.Namespace):
     return cfg
 
 
-def _check_files(audio: Path, lyrics: Path | None, cfg) -> None:
-    """The song and its lyrics can be read: input errors before any output is written."""
+def _check_files(audio: Path, lyrics: Path | None, cfg):
+    """The song and its lyrics can be read: input errors before any output is written. Returns
+    the decoded audio and the parsed lyrics (None without a lyrics file)."""
     from songflow.audio import load_audio
-    from songflow.lyrics import read_lyrics
-
-    from songflow.lyrics import check_fits
+    from songflow.lyrics import check_fits, read_lyrics
 
     parsed = read_lyrics(lyrics) if lyrics is not None else None
     y = load_audio(audio, cfg.analyze.sample_rate, max_minutes=cfg.analyze.max_minutes)
     if parsed is not None:
         check_fits(parsed, len(y) / cfg.analyze.sample_rate, lyrics)
+    return y, parsed
 
 
 def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> None:
@@ -98,18 +98,17 @@ def _check_earlier_stages(audio: Path, args: argparse.Namespace, cfg) -> None:
     from schemas.scenes import ScenePlan
     from schemas.shots import ShotList
 
-    HANDOFFS = {"analyze": ("analysis", SongAnalysis), "plan": ("scenes", ScenePlan), "shots": ("shots", ShotList), "qa": ("qa", QAReport),
+    handoffs = {"analyze": ("analysis", SongAnalysis), "plan": ("scenes", ScenePlan), "shots": ("shots", ShotList), "qa": ("qa", QAReport),
                 "motion": ("clips", ClipReport)}
     out = _song_outputs(audio, args, cfg, args.title)
-    needed = {"analyze": out.path("analysis"), "plan": out.path("scenes"), "shots": out.path("shots"), "render": out.root / "keyframes",
-              "qa": out.path("qa"), "motion": out.path("clips")}
+    needed = {stage: out.path(key) for stage, (key, _) in handoffs.items()} | {"render": out.root / "keyframes"}
     for stage in STAGES[: STAGES.index(args.from_stage)]:
         if stage == "motion" and cfg.render.motion == "kenburns":
             continue
         if not needed[stage].exists():
             raise InputError(f"--from {args.from_stage} reads {stage} from {needed[stage]}, which does not exist: run the song from an earlier stage first")
-        if stage in HANDOFFS:  # a hand-edited file is checked now, not halfway through the run
-            out.load(*HANDOFFS[stage])
+        if stage in handoffs:  # a hand-edited file is checked now, not halfway through the run
+            out.load(*handoffs[stage])
 
 
 def _quiet() -> None:
@@ -175,20 +174,14 @@ def cmd_run(args: argparse.Namespace) -> None:
 def cmd_check(args: argparse.Namespace) -> None:
     """Every check a run makes before it starts, and stage 1's measurement of the music, in seconds:
     what a run would get, without running it."""
-    from songflow.audio import load_audio
     from songflow.beats import NO_PULSE
-    from songflow.lyrics import read_lyrics
-    from songflow.music import measure_music
-    from stages.analyze import place_lyrics
+    from stages.analyze import measure_song, place_lyrics
 
     audio, lyrics = Path(args.song), Path(args.lyrics) if args.lyrics else None
     cfg = _check_settings(args)
-    _check_files(audio, lyrics, cfg)
-    a = cfg.analyze
-    y = load_audio(audio, a.sample_rate, max_minutes=a.max_minutes)
-    f = measure_music(y, a.sample_rate, hop_length=a.hop_length, beats_per_bar=a.beats_per_bar, tracker=a.beats,
-                      min_section_bars=a.min_section_bars, max_sections=a.max_sections, label_distance=a.label_distance)
-    lines = place_lyrics(read_lyrics(lyrics), f) if lyrics else []
+    y, parsed = _check_files(audio, lyrics, cfg)
+    f = measure_song(y, cfg.analyze)
+    lines = place_lyrics(parsed, f)
     pulse = "no steady pulse" if f.tempo_check is not None and f.tempo_check.relation == NO_PULSE else f"{f.beat_confidence:.0%} of beats on an onset"
     out = _song_outputs(audio, args, cfg, args.title)
     out.check_free()

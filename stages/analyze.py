@@ -203,6 +203,20 @@ def _section_lines(sections: list[Section]) -> str:
     return "\n".join(rows)
 
 
+def measure_song(y, cfg: AnalyzeConfig) -> MusicFeatures:
+    """Stage 1's measurement of the music (beats, sections, energy, voice) under its config."""
+    return measure_music(
+        y,
+        cfg.sample_rate,
+        hop_length=cfg.hop_length,
+        beats_per_bar=cfg.beats_per_bar,
+        tracker=cfg.beats,
+        min_section_bars=cfg.min_section_bars,
+        max_sections=cfg.max_sections,
+        label_distance=cfg.label_distance,
+    )
+
+
 def analyze_song(
     audio_path: Path,
     lyrics: Lyrics | None,
@@ -214,16 +228,7 @@ def analyze_song(
 ) -> SongAnalysis:
     """Measure `audio_path`, attach `lyrics`, and ask `model` for mood, themes, imagery and section notes."""
     y = load_audio(audio_path, cfg.sample_rate, max_minutes=cfg.max_minutes)
-    features = measure_music(
-        y,
-        cfg.sample_rate,
-        hop_length=cfg.hop_length,
-        beats_per_bar=cfg.beats_per_bar,
-        tracker=cfg.beats,
-        min_section_bars=cfg.min_section_bars,
-        max_sections=cfg.max_sections,
-        label_distance=cfg.label_distance,
-    )
+    features = measure_song(y, cfg)
     log.info("%.1fs, %.1f BPM, %d beats, %d sections", features.duration, features.tempo, len(features.beats), len(features.sections))
     lines = place_lyrics(lyrics, features)
     heard = None
