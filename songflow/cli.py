@@ -272,13 +272,14 @@ def cmd_submit(args: argparse.Namespace) -> None:
 
 
 def cmd_recover(args: argparse.Namespace) -> None:
-    """Crashed songflow runs back to the work pool's queue (capped); with --stale, silent Running runs first."""
+    """Crashed (with --failed, also Failed) songflow runs back to the work pool's queue, capped;
+    with --stale, silent Running runs are marked Crashed first."""
     from songflow import fleet
 
-    done = fleet.recover(max_crashes=args.max_crashes, deployment=args.deployment, stale=args.stale)
+    done = fleet.recover(max_tries=args.max_crashes, deployment=args.deployment, stale=args.stale, failed=args.failed)
     for r in done:
-        print(f"  {r.run_name:<32} crashed {r.crashes}x  {r.action}")
-    print(f"songflow: {sum(r.action == 'rescheduled' for r in done)} run(s) rescheduled, {sum(r.action == 'gave up' for r in done)} left Crashed")
+        print(f"  {r.run_name:<32} {r.state} {r.times}x  {r.action}")
+    print(f"songflow: {sum(r.action == 'rescheduled' for r in done)} run(s) rescheduled, {sum(r.action == 'gave up' for r in done)} left as they were")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -365,7 +366,8 @@ def build_parser() -> argparse.ArgumentParser:
     submit.set_defaults(func=cmd_submit)
 
     recover = sub.add_parser("recover", help="put crashed songflow runs back in the work pool's queue (they reuse finished stages)")
-    recover.add_argument("--max-crashes", type=int, default=2, help="leave a run Crashed after this many crashes")
+    recover.add_argument("--max-crashes", type=int, default=2, help="leave a run as it is after this many crashes (or failures)")
+    recover.add_argument("--failed", action="store_true", help="also put Failed runs back (e.g. a stage failed on one host's GPU)")
     recover.add_argument("--stale", type=float, help="first mark Running runs with no heartbeat for this many seconds Crashed")
     recover.add_argument("--deployment", help="only runs of this deployment")
     recover.set_defaults(func=cmd_recover)

@@ -110,7 +110,8 @@ def wait(submitted: Sequence[Submitted], *, poll: float = 2.0, timeout: float | 
 class Recovery:
     run_name: str
     run_id: Any
-    crashes: int
+    state: str  # "crashed" or "failed"
+    times: int  # how many times the run ended in that state
     action: str  # "rescheduled" or "gave up"
 
 
@@ -150,15 +151,18 @@ def mark_silent_runs_crashed(client, *, stale: float) -> list[Any]:
     return silent
 
 
-def recover(*, max_crashes: int = 2, deployment: str | None = None, stale: float | None = None) -> list[Recovery]:
-    """Crashed runs of the songflow flow back to Scheduled, so a live worker takes them again; a run
-    that has crashed more than `max_crashes` times is left Crashed (it is failing for a reason).
-    With `stale`, Running runs silent for that many seconds are first set Crashed."""
+def recover(*, max_tries: int = 2, deployment: str | None = None, stale: float | None = None, failed: bool = False) -> list[Recovery]:
+    """Crashed songflow runs back to Scheduled, so a live worker takes them again, reusing every
+    stage they finished; a run that has crashed more than `max_tries` times is left as it is (it is
+    failing for a reason). With `stale`, Running runs silent for that many seconds are first set
+    Crashed. With `failed`, Failed runs too (a stage that failed on one host's GPU, say), under
+    the same cap, counted in failures."""
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName, FlowFilter, FlowFilterName, FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
     from prefect.client.schemas.objects import StateType
     from prefect.states import Scheduled
 
+    types = [StateType.CRASHED, StateType.FAILED] if failed else [StateType.CRASHED]
     out = []
     with get_client(sync_client=True) as client:
         if stale is not None:
@@ -166,17 +170,21 @@ def recover(*, max_crashes: int = 2, deployment: str | None = None, stale: float
         deployments = None
         if deployment:
             deployments = DeploymentFilter(name=DeploymentFilterName(any_=[deployment.split("/", 1)[-1]]))
-        crashed = client.read_flow_runs(
+        ended = client.read_flow_runs(
             flow_filter=FlowFilter(name=FlowFilterName(any_=[FLOW])),
             deployment_filter=deployments,
-            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.CRASHED]))),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(type=FlowRunFilterStateType(any_=types))),
             limit=200,
         )
-        for run in crashed:
-            crashes = sum(s.type == StateType.CRASHED for s in client.read_flow_run_states(run.id))
-            if crashes > max_crashes:
-                out.append(Recovery(run.name, run.id, crashes, "gave up"))
+        for run in ended:
+            if run.deployment_id is None:
+                continue  # a `songflow run` on one machine: no worker can take it again
+            kind = run.state.type
+            times = sum(s.type == kind for s in client.read_flow_run_states(run.id))
+            word = kind.value.lower()
+            if times > max_tries:
+                out.append(Recovery(run.name, run.id, word, times, "gave up"))
                 continue
-            client.set_flow_run_state(run.id, Scheduled(message=f"recovered by songflow recover after crash {crashes}"), force=True)
-            out.append(Recovery(run.name, run.id, crashes, "rescheduled"))
+            client.set_flow_run_state(run.id, Scheduled(message=f"rescheduled by songflow recover after it {word} ({times}x)"), force=True)
+            out.append(Recovery(run.name, run.id, word, times, "rescheduled"))
     return out

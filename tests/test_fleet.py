@@ -47,14 +47,14 @@ def fleet(prefect_pg, tmp_path_factory):
     }
     prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
     prefect(env, "deploy", "--all")
-    for host in "abcd":  # one GPU per host: model tasks hold `gpu:<worker id>` (strict: it must exist)
+    for host in "abcdef":  # one GPU per host: model tasks hold `gpu:<worker id>` (strict: it must exist)
         prefect(env, "global-concurrency-limit", "create", f"gpu:{host}", "--limit", "1")
     workers: dict[str, subprocess.Popen] = {}
 
-    def start(worker_id: str, limit: int = 1) -> subprocess.Popen:
+    def start(worker_id: str, limit: int = 1, **extra: str) -> subprocess.Popen:
         host = root / worker_id
         (host / "home").mkdir(parents=True, exist_ok=True)
-        wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": worker_id}
+        wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": worker_id, **extra}
         log = (host / "worker.log").open("a")
         proc = subprocess.Popen(
             [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"songflow-{worker_id}", "--limit", str(limit)],
@@ -88,8 +88,6 @@ def kill_host(proc: subprocess.Popen) -> None:
         pass
     proc.wait()
     psutil.wait_procs(family, timeout=10)
-
-
 
 
 def api(env: dict, body: str):
@@ -192,12 +190,6 @@ def test_an_album_over_two_workers_and_a_second_submission(fleet):
     assert run_states(env, [stem for stem, _ in SONGS]) == runs  # nothing new started, nothing changed
 
 
-
-
-
-
-
-
 @pytest.mark.slow
 def test_a_run_on_a_killed_host_is_recovered_without_redoing_stages(fleet):
     """Host C dies (SIGKILL to its worker and flow process) after stage 3: the run is left Running;
@@ -251,3 +243,55 @@ def test_a_run_on_a_killed_host_is_recovered_without_redoing_stages(fleet):
         assert abs(f.duration / 1e6 - fleet["durations"]["track-7"]) < 0.1
     again = songflow(env, "recover", "--stale", "45")
     assert "0 run(s) rescheduled" in again.stdout, again.stdout
+
+
+@pytest.mark.slow
+def test_a_stage_that_fails_on_one_host_is_retried_on_another(fleet):
+    """Stage 3 fails on host E (its GPU errors at the stage's first model call); host E is taken
+    out of the pool, `songflow recover --failed` puts the run back, and host F finishes it: stages 1
+    and 2 read back from the shared result store (no model call on F), stage 3 onwards run on F."""
+    env, shared = fleet["env"], fleet["shared"]
+    for proc in fleet["workers"].values():
+        kill_host(proc)
+    calls = fleet["root"] / "model-calls.log"  # tests/fleet_hooks: one line per model call, with task and host
+    hooks = {"PYTHONPATH": str(REPO / "tests" / "fleet_hooks"), "SONGFLOW_FLEET_LOG": str(calls)}
+    album = shared / "flaky"
+    fleet["durations"]["track-8"] = synth.write_song(synth.short_spec(bpm=150, title="track-8"), album, stem="track-8")[2].duration
+    outputs = shared / "outputs"
+    host_e = fleet["start"]("e", SONGFLOW_FLEET_FAULT="write_shots", **hooks)
+    args = ["submit", str(album), "--deployment", DEPLOYMENT, "--preset", "fast", "--outputs", str(outputs)]
+    first = songflow(env, *args)
+    assert first.returncode == 1, first.stdout[-2000:] + first.stderr[-2000:]
+    assert "1 of 1 run(s) did not complete" in first.stderr, first.stderr[-2000:]
+    run = run_states(env, ["track-8"])["track-8"]
+    assert run["state"] == "FAILED" and run["worker"] == "songflow-e", run
+    on_e = calls.read_text().splitlines()
+    assert "model analyze e" in on_e and "model plan_scenes e" in on_e and on_e[-1] == "model write_shots e", on_e
+    assert not (outputs / "track-8" / "shot_list.json").exists()
+    kill_host(host_e)  # the host with the bad GPU leaves the pool
+
+    plain = songflow(env, "recover")
+    assert "0 run(s) rescheduled" in plain.stdout, plain.stdout  # a failed run goes back only when asked
+    fleet["start"]("f", **hooks)
+    again = songflow(env, "recover", "--failed")
+    assert again.returncode == 0 and "1 run(s) rescheduled" in again.stdout and "failed 1x" in again.stdout, again.stdout
+    deadline = time.monotonic() + 600
+    while (run := run_states(env, ["track-8"])["track-8"])["state"] != "COMPLETED":
+        assert run["state"] in ("SCHEDULED", "PENDING", "RUNNING", "FAILED") and time.monotonic() < deadline, run
+        assert run["state"] != "FAILED" or run["worker"] == "songflow-e", run
+        time.sleep(2)
+    assert run["worker"] == "songflow-f", run
+    on_f = [line for line in calls.read_text().splitlines() if line.endswith(" f")]
+    stages = {line.split()[1] for line in on_f}
+    assert "write_shots" in stages and not stages & {"analyze", "plan_scenes"}, on_f  # stages 1-2: no model call on F
+    tasks = task_states(env, run["id"])
+    for stage, states in (("analyze", ["Completed", "Cached"]), ("plan_scenes", ["Completed", "Cached"]), ("write_shots", ["Failed", "Completed"])):
+        assert [state for name, state, _ in sorted(tasks, key=lambda t: t[2]) if name.rsplit("-", 1)[0] == stage] == states, (stage, tasks)
+    from schemas.shots import ShotList
+    from songflow.store import SongOutputs
+
+    out = SongOutputs.for_song(outputs, "track-8")
+    assert out.load("shots", ShotList).shots
+    with av.open(str(out.video)) as f:
+        assert abs(f.duration / 1e6 - fleet["durations"]["track-8"]) < 0.1
+    assert "0 run(s) rescheduled" in songflow(env, "recover", "--failed").stdout
