@@ -1,0 +1,158 @@
+"""An album of short songs through the deployment: 1 worker against 2, and SQLite against PostgreSQL.
+
+    .venv/bin/python bench/fleet.py [--songs 12] [--preset fast] [--keep DIR]
+
+Each setup gets a fresh Prefect server (its own database), the process work pool and the deployment
+from prefect.yaml (`prefect deploy --all`), a global concurrency limit `gpu:<worker id>` per worker,
+workers started as separate hosts (own PREFECT_HOME, own working folder, own WORKER_ID, one flow run
+at a time), and one fresh shared folder for task results and outputs (nothing cached between
+setups). The clock runs from `songflow submit ALBUM` until it returns (every run ended); the album
+is the same `--songs` generated songs (16 s, 8 bars, 90-156 BPM, with .lrc) each time.
+
+    postgres-1   PostgreSQL 15 (a throwaway cluster on 127.0.0.1), one worker: the baseline
+    postgres-2   PostgreSQL 15, two workers
+    sqlite-2     SQLite (the server's default), two workers
+
+Counts, from the server's log, the workers' logs (which carry the flow runs' output) and the runs'
+states: runs completed, runs per worker, and errors: "database is locked", other database errors
+(OperationalError, "could not serialize", deadlocks), server tracebacks, and HTTP 5xx answers the
+clients had to retry. Prints a table and each wall time's ratio to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+POOL = "songflow-process"
+DEPLOYMENT = "songflow/songflow"
+SETUPS = (("postgres-1", "postgres", 1), ("postgres-2", "postgres", 2), ("sqlite-2", "sqlite", 2))
+ERRORS = {
+    "database is locked": re.compile(r"database is locked", re.I),
+    "other database errors": re.compile(r"OperationalError|could not serialize|deadlock detected|QueuePool limit", re.I),
+    "server tracebacks": re.compile(r"^Traceback \(most recent call last\)", re.M),
+    "HTTP 5xx retried": re.compile(r"Received response with retryable status code 5\d\d|HTTP/1\.1\" 5\d\d|status code 50[0-9]", re.I),
+}
+
+
+def prefect(env: dict, *args: str, cwd: Path = REPO) -> None:
+    done = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+def album(folder: Path, songs: int) -> None:
+    from songflow import synth
+
+    for i in range(songs):
+        bpm = 90 + 6 * i
+        synth.write_song(synth.short_spec(bpm=bpm, title=f"Track {i + 1}"), folder, stem=f"track-{i + 1:02d}")
+
+
+def run_setup(name: str, database: str, workers: int, songs: Path, root: Path, preset: str) -> dict:
+    from tests.postgres_server import postgres_server
+    from tests.prefect_server import prefect_server
+
+    work = root / name
+    shared, home = work / "shared", work / "server"
+    home.mkdir(parents=True)
+    with ExitStack() as stack:
+        db_url = stack.enter_context(postgres_server(work)) if database == "postgres" else None
+        api = stack.enter_context(prefect_server(home, database_url=db_url))
+        env = {
+            **os.environ, "PREFECT_API_URL": api, "PREFECT_LOCAL_STORAGE_PATH": str(shared / "results"),
+            "SONGFLOW_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+        }
+        prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
+        prefect(env, "deploy", "--all")
+        procs = []
+        for w in range(1, workers + 1):
+            host = work / f"host-{w}"
+            (host / "home").mkdir(parents=True)
+            prefect(env, "global-concurrency-limit", "create", f"gpu:host-{w}", "--limit", "1")
+            wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": f"host-{w}"}
+            log = stack.enter_context((host / "worker.log").open("w"))
+            procs.append(subprocess.Popen(
+                [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"host-{w}", "--limit", "1"],
+                env=wenv, cwd=host, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            ))
+        try:
+            start = time.monotonic()
+            done = subprocess.run(
+                [str(BIN / "songflow"), "submit", str(songs), "--deployment", DEPLOYMENT, "--preset", preset, "--outputs", str(shared / "outputs")],
+                env=env, cwd=REPO, capture_output=True, text=True, timeout=3 * 3600,
+            )
+            wall = time.monotonic() - start
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+    (work / "submit.log").write_text(done.stdout + done.stderr)
+    rows = [line.split() for line in done.stdout.splitlines() if line.startswith("  track-") and len(line.split()) >= 5]
+    logs = [home / "server.log", *sorted(work.glob("host-*/worker.log")), work / "postgres.log", work / "submit.log"]
+    text = "\n".join(p.read_text(errors="replace") for p in logs if p.is_file())
+    return {
+        "setup": name, "wall": wall, "rc": done.returncode,
+        "completed": sum(r[2] == "COMPLETED" for r in rows), "runs": len(rows),
+        "per worker": {w: sum(r[3] == w for r in rows) for w in sorted({r[3] for r in rows})},
+        "run seconds": sorted(float(r[4]) for r in rows if r[4].isdigit()),
+        **{label: len(rx.findall(text)) for label, rx in ERRORS.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--songs", type=int, default=12)
+    parser.add_argument("--preset", default="fast")
+    parser.add_argument("--only", nargs="*", help="setups to run (default: all three)")
+    parser.add_argument("--keep", type=Path, help="keep every setup's logs and outputs in this folder")
+    args = parser.parse_args()
+
+    from backends.gguf import converted_folder, resolve_gguf
+    from songflow.config import cache_dir
+
+    converted_folder(*resolve_gguf("embedded", cache_dir()), cache_dir())  # warm cache: converted once
+    root = args.keep or Path(tempfile.mkdtemp(prefix="songflow-bench-fleet-"))
+    root.mkdir(parents=True, exist_ok=True)
+    songs = root / "album"
+    album(songs, args.songs)
+    results = []
+    for name, database, workers in SETUPS:
+        if args.only and name not in args.only:
+            continue
+        result = run_setup(name, database, workers, songs, root, args.preset)
+        results.append(result)
+        print(f"{name}: {result}", flush=True)
+    base = next((r["wall"] for r in results if r["setup"] == "postgres-1"), None)
+    print()
+    print("| setup | completed | runs per worker | wall s | ratio to postgres-1 | median run s | " + " | ".join(ERRORS) + " |")
+    print("|---|---:|---|---:|---:|---:|" + "---:|" * len(ERRORS))
+    for r in results:
+        ratio = f"{r['wall'] / base:.2f}" if base else "-"
+        secs = r["run seconds"]
+        median = f"{secs[len(secs) // 2]:.0f}" if secs else "-"
+        workers = ", ".join(f"{w} {n}" for w, n in r["per worker"].items())
+        print(f"| {r['setup']} | {r['completed']}/{r['runs']} | {workers} | {r['wall']:.0f} | {ratio} | {median} | " + " | ".join(str(r[k]) for k in ERRORS) + " |")
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
