@@ -13,6 +13,10 @@ is the same `--songs` generated songs (16 s, 8 bars, 90-156 BPM, with .lrc) each
     postgres-2   PostgreSQL 15, two workers
     sqlite-2     SQLite (the server's default), two workers
 
+Then a burst on each database alone: `--burst-clients` processes at once (default 8), each a flow of
+`--burst-tasks` tasks (default 150) submitted all at once on 8 threads, reporting every state to the
+server; what the server's database writes is the load. Same counts, and the burst's wall time.
+
 Counts, from the server's log, the workers' logs (which carry the flow runs' output) and the runs'
 states: runs completed, runs per worker, and errors: "database is locked", other database errors
 (OperationalError, "could not serialize", deadlocks), server tracebacks, and HTTP 5xx answers the
@@ -117,11 +121,61 @@ def run_setup(name: str, database: str, workers: int, songs: Path, root: Path, p
     }
 
 
+BURST = """
+import sys
+from prefect import flow, task
+from prefect.task_runners import ThreadPoolTaskRunner
+
+@task
+def step(i: int) -> int:
+    return i * i
+
+@flow(task_runner=ThreadPoolTaskRunner(max_workers=8))
+def burst(n: int) -> int:
+    return sum(f.result() for f in step.map(range(n)))
+
+print("sum", burst(int(sys.argv[1])))
+"""
+
+
+def run_burst(database: str, clients: int, tasks: int, root: Path) -> dict:
+    from tests.postgres_server import postgres_server
+    from tests.prefect_server import prefect_server
+
+    work = root / f"burst-{database}"
+    home = work / "server"
+    home.mkdir(parents=True)
+    script = work / "burst.py"
+    script.write_text(BURST)
+    with ExitStack() as stack:
+        db_url = stack.enter_context(postgres_server(work)) if database == "postgres" else None
+        api = stack.enter_context(prefect_server(home, database_url=db_url))
+        env = {**os.environ, "PREFECT_API_URL": api, "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false"}
+        procs = []
+        start = time.monotonic()
+        for i in range(clients):
+            client = work / f"client-{i}"
+            client.mkdir()
+            procs.append(subprocess.Popen([sys.executable, str(script), str(tasks)], env={**env, "PREFECT_HOME": str(client)},
+                                          stdout=(client / "out.log").open("w"), stderr=subprocess.STDOUT, cwd=client))
+        codes = [proc.wait(timeout=1800) for proc in procs]
+        wall = time.monotonic() - start
+    logs = [home / "server.log", *sorted(work.glob("client-*/out.log")), work / "postgres.log"]
+    text = "\n".join(p.read_text(errors="replace") for p in logs if p.is_file())
+    expected = f"sum {sum(i * i for i in range(tasks))}"
+    return {
+        "setup": f"burst-{database}", "wall": wall, "clients ok": sum(c == 0 and expected in (work / f"client-{i}" / "out.log").read_text() for i, c in enumerate(codes)),
+        "clients": clients, **{label: len(rx.findall(text)) for label, rx in ERRORS.items()},
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--songs", type=int, default=12)
     parser.add_argument("--preset", default="fast")
-    parser.add_argument("--only", nargs="*", help="setups to run (default: all three)")
+    parser.add_argument("--only", nargs="*", help="setups to run (default: all): postgres-1 postgres-2 sqlite-2 burst-postgres burst-sqlite")
+    parser.add_argument("--burst-clients", type=int, default=8)
+    parser.add_argument("--burst-tasks", type=int, default=150)
     parser.add_argument("--keep", type=Path, help="keep every setup's logs and outputs in this folder")
     args = parser.parse_args()
 
@@ -150,6 +204,19 @@ def main() -> None:
         median = f"{secs[len(secs) // 2]:.0f}" if secs else "-"
         workers = ", ".join(f"{w} {n}" for w, n in r["per worker"].items())
         print(f"| {r['setup']} | {r['completed']}/{r['runs']} | {workers} | {r['wall']:.0f} | {ratio} | {median} | " + " | ".join(str(r[k]) for k in ERRORS) + " |")
+    bursts = []
+    for database in ("postgres", "sqlite"):
+        if args.only and f"burst-{database}" not in args.only:
+            continue
+        result = run_burst(database, args.burst_clients, args.burst_tasks, root)
+        bursts.append(result)
+        print(f"burst-{database}: {result}", flush=True)
+    if bursts:
+        print()
+        print(f"| burst ({args.burst_clients} clients x {args.burst_tasks} tasks) | clients ok | wall s | " + " | ".join(ERRORS) + " |")
+        print("|---|---:|---:|" + "---:|" * len(ERRORS))
+        for r in bursts:
+            print(f"| {r['setup']} | {r['clients ok']}/{r['clients']} | {r['wall']:.0f} | " + " | ".join(str(r[k]) for k in ERRORS) + " |")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 
