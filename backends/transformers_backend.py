@@ -37,12 +37,25 @@ def load_transformers(source: str | Path, *, model_id: str, temperature: float =
     return TransformersModel(source, model_id=model_id, temperature=temperature)
 
 
+def cpu_threads() -> int:
+    """Threads for inference on the CPU: OMP_NUM_THREADS when it is set (several workers on one host
+    each get their share of the cores: two processes that each spin on every core run several
+    times slower than one), otherwise every CPU this process may run on (taskset, cgroup cpusets)."""
+    wanted = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
 def _device_and_dtype(device: str | None):
     import torch
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if device == "cpu":
-        torch.set_num_threads(max(1, os.cpu_count() or 1))
+        torch.set_num_threads(cpu_threads())
     # bf16 on GPU; float32 on CPU, where bf16 matmuls are slower than fp32 on most chips.
     return device, (torch.bfloat16 if device.startswith("cuda") else torch.float32)
 

@@ -12,6 +12,7 @@ is the same `--songs` generated songs (16 s, 8 bars, 90-156 BPM, with .lrc) each
     postgres-1   PostgreSQL 15 (a throwaway cluster on 127.0.0.1), one worker: the baseline
     postgres-2   PostgreSQL 15, two workers
     sqlite-2     SQLite (the server's default), two workers
+    postgres-2x1 PostgreSQL 15, two workers with OMP_NUM_THREADS=1 each (their share of 2 cores)
 
 Then a burst on each database alone: `--burst-clients` processes at once (default 8), each a flow of
 `--burst-tasks` tasks (default 150) submitted all at once on 8 threads, reporting every state to the
@@ -42,7 +43,10 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 POOL = "songflow-process"
 DEPLOYMENT = "songflow/songflow"
-SETUPS = (("postgres-1", "postgres", 1), ("postgres-2", "postgres", 2), ("sqlite-2", "sqlite", 2))
+SETUPS = (  # name, database, workers, OMP_NUM_THREADS per worker (None: every core)
+    ("postgres-1", "postgres", 1, None), ("postgres-2", "postgres", 2, None), ("sqlite-2", "sqlite", 2, None),
+    ("postgres-2x1", "postgres", 2, 1),
+)
 ERRORS = {
     "database is locked": re.compile(r"database is locked", re.I),
     "other database errors": re.compile(r"OperationalError|could not serialize|deadlock detected|QueuePool limit", re.I),
@@ -65,7 +69,7 @@ def album(folder: Path, songs: int) -> None:
         synth.write_song(synth.short_spec(bpm=bpm, title=f"Track {i + 1}"), folder, stem=f"track-{i + 1:02d}")
 
 
-def run_setup(name: str, database: str, workers: int, songs: Path, root: Path, preset: str) -> dict:
+def run_setup(name: str, database: str, workers: int, threads: int | None, songs: Path, root: Path, preset: str) -> dict:
     from tests.postgres_server import postgres_server
     from tests.prefect_server import prefect_server
 
@@ -86,7 +90,7 @@ def run_setup(name: str, database: str, workers: int, songs: Path, root: Path, p
             host = work / f"host-{w}"
             (host / "home").mkdir(parents=True)
             prefect(env, "global-concurrency-limit", "create", f"gpu:host-{w}", "--limit", "1")
-            wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": f"host-{w}"}
+            wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": f"host-{w}", **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
             log = stack.enter_context((host / "worker.log").open("w"))
             procs.append(subprocess.Popen(
                 [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"host-{w}", "--limit", "1"],
@@ -173,7 +177,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--songs", type=int, default=12)
     parser.add_argument("--preset", default="fast")
-    parser.add_argument("--only", nargs="*", help="setups to run (default: all): postgres-1 postgres-2 sqlite-2 burst-postgres burst-sqlite")
+    parser.add_argument("--only", nargs="*", help="setups to run (default: all): postgres-1 postgres-2 sqlite-2 postgres-2x1 burst-postgres burst-sqlite")
     parser.add_argument("--burst-clients", type=int, default=8)
     parser.add_argument("--burst-tasks", type=int, default=150)
     parser.add_argument("--keep", type=Path, help="keep every setup's logs and outputs in this folder")
@@ -188,10 +192,10 @@ def main() -> None:
     songs = root / "album"
     album(songs, args.songs)
     results = []
-    for name, database, workers in SETUPS:
+    for name, database, workers, threads in SETUPS:
         if args.only and name not in args.only:
             continue
-        result = run_setup(name, database, workers, songs, root, args.preset)
+        result = run_setup(name, database, workers, threads, songs, root, args.preset)
         results.append(result)
         print(f"{name}: {result}", flush=True)
     base = next((r["wall"] for r in results if r["setup"] == "postgres-1"), None)

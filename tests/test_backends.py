@@ -5,6 +5,7 @@ The `openai:` backend against a real llama.cpp server is in test_openai_server.p
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -228,3 +229,23 @@ def test_thinking_is_saved_beside_the_json_and_stage_4_has_its_own_model(short_s
         assert "THOUGHT-" in notes and "first the mood" in notes
     for stage in ("analysis", "scenes", "shots", "qa"):
         assert "THOUGHT-" not in out.path(stage).read_text()
+
+
+def test_cpu_inference_takes_the_threads_it_is_given(monkeypatch):
+    """Several workers on one host split its cores with OMP_NUM_THREADS (or taskset); the model
+    must not take every core anyway (bench/fleet.py: two workers that each did ran 1.8x slower
+    than one)."""
+    import torch
+
+    from backends.transformers_backend import _device_and_dtype
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        _device_and_dtype("cpu")
+        assert torch.get_num_threads() == 1
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        _device_and_dtype("cpu")
+        assert torch.get_num_threads() == len(os.sched_getaffinity(0))
+    finally:
+        torch.set_num_threads(before)
