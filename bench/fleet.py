@@ -37,6 +37,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,6 +61,12 @@ def prefect(env: dict, *args: str, cwd: Path = REPO) -> None:
     done = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+def _logs_before_shutdown(*paths: Path) -> str:
+    """The logs as they are now, before the servers stop (stopping cancels the server's services
+    mid-flush, which logs tracebacks that are no part of the load)."""
+    return "\n".join(p.read_text(errors="replace") for p in paths if p.is_file())
 
 
 def album(folder: Path, songs: int) -> None:
@@ -103,6 +111,7 @@ def run_setup(name: str, database: str, workers: int, threads: int | None, songs
                 env=env, cwd=REPO, capture_output=True, text=True, timeout=3 * 3600,
             )
             wall = time.monotonic() - start
+            text = _logs_before_shutdown(home / "server.log", work / "postgres.log", *sorted(work.glob("host-*/worker.log")))
         finally:
             for proc in procs:
                 proc.terminate()
@@ -113,9 +122,8 @@ def run_setup(name: str, database: str, workers: int, threads: int | None, songs
                     proc.kill()
                     proc.wait()
     (work / "submit.log").write_text(done.stdout + done.stderr)
+    text += done.stdout + done.stderr
     rows = [line.split() for line in done.stdout.splitlines() if line.startswith("  track-") and len(line.split()) >= 5]
-    logs = [home / "server.log", *sorted(work.glob("host-*/worker.log")), work / "postgres.log", work / "submit.log"]
-    text = "\n".join(p.read_text(errors="replace") for p in logs if p.is_file())
     return {
         "setup": name, "wall": wall, "rc": done.returncode,
         "completed": sum(r[2] == "COMPLETED" for r in rows), "runs": len(rows),
@@ -164,11 +172,18 @@ def run_burst(database: str, clients: int, tasks: int, root: Path) -> dict:
                                           stdout=(client / "out.log").open("w"), stderr=subprocess.STDOUT, cwd=client))
         codes = [proc.wait(timeout=1800) for proc in procs]
         wall = time.monotonic() - start
-    logs = [home / "server.log", *sorted(work.glob("client-*/out.log")), work / "postgres.log"]
-    text = "\n".join(p.read_text(errors="replace") for p in logs if p.is_file())
+        # The server records task runs from their events, after the clients have sent them: wait
+        # until every task run is in the database as Completed.
+        query = {"task_runs": {"state": {"type": {"any_": ["COMPLETED"]}}}}
+        while (recorded := httpx.post(f"{api}/task_runs/count", json=query, timeout=30).json()) < clients * tasks:
+            if time.monotonic() - start > 1800:
+                break
+            time.sleep(0.5)
+        stored = time.monotonic() - start
+        text = _logs_before_shutdown(home / "server.log", work / "postgres.log", *sorted(work.glob("client-*/out.log")))
     expected = f"sum {sum(i * i for i in range(tasks))}"
     return {
-        "setup": f"burst-{database}", "wall": wall, "clients ok": sum(c == 0 and expected in (work / f"client-{i}" / "out.log").read_text() for i, c in enumerate(codes)),
+        "setup": f"burst-{database}", "wall": wall, "stored": stored, "recorded": recorded, "clients ok": sum(c == 0 and expected in (work / f"client-{i}" / "out.log").read_text() for i, c in enumerate(codes)),
         "clients": clients, **{label: len(rx.findall(text)) for label, rx in ERRORS.items()},
     }
 
@@ -217,10 +232,11 @@ def main() -> None:
         print(f"burst-{database}: {result}", flush=True)
     if bursts:
         print()
-        print(f"| burst ({args.burst_clients} clients x {args.burst_tasks} tasks) | clients ok | wall s | " + " | ".join(ERRORS) + " |")
-        print("|---|---:|---:|" + "---:|" * len(ERRORS))
+        base = bursts[0]["stored"]
+        print(f"| burst ({args.burst_clients} clients x {args.burst_tasks} tasks) | clients ok | clients done s | all task runs stored s | ratio | task runs stored | " + " | ".join(ERRORS) + " |")
+        print("|---|---:|---:|---:|---:|---:|" + "---:|" * len(ERRORS))
         for r in bursts:
-            print(f"| {r['setup']} | {r['clients ok']}/{r['clients']} | {r['wall']:.0f} | " + " | ".join(str(r[k]) for k in ERRORS) + " |")
+            print(f"| {r['setup']} | {r['clients ok']}/{r['clients']} | {r['wall']:.0f} | {r['stored']:.0f} | {r['stored'] / base:.2f} | {r['recorded']} | " + " | ".join(str(r[k]) for k in ERRORS) + " |")
     if not args.keep:
         shutil.rmtree(root, ignore_errors=True)
 
