@@ -85,7 +85,8 @@ def table(submitted: Sequence[Submitted], runs: dict[Any, Any]) -> list[str]:
         state = run.state.type.value if run and run.state else "?"
         worker = (run.labels or {}).get("prefect.worker.name", "-") if run else "-"
         seconds = f"{run.total_run_time.total_seconds():.0f}" if run and run.total_run_time else "-"
-        lines.append(f"  {s.song[:28]:<28} {s.run_name[:24]:<24} {state:<10} {str(worker)[:16]:<16} {seconds}")
+        name = run.name if run else s.run_name  # the flow names its run after the song once it starts
+        lines.append(f"  {s.song[:28]:<28} {name[:24]:<24} {state:<10} {str(worker)[:16]:<16} {seconds}")
     return lines
 
 
