@@ -41,10 +41,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from songflow.fleet import DEFAULT_DEPLOYMENT  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-POOL = "songflow-process"
-DEPLOYMENT = "songflow/songflow"
 SETUPS = (  # name, database, workers, OMP_NUM_THREADS per worker (None: every core)
     ("postgres-1", "postgres", 1, None), ("postgres-2", "postgres", 2, None), ("sqlite-2", "sqlite", 2, None),
     ("postgres-2x1", "postgres", 2, 1),
@@ -55,12 +55,6 @@ ERRORS = {
     "server tracebacks": re.compile(r"^Traceback \(most recent call last\)", re.M),
     "HTTP 5xx retried": re.compile(r"Received response with retryable status code 5\d\d|HTTP/1\.1\" 5\d\d|status code 50[0-9]", re.I),
 }
-
-
-def prefect(env: dict, *args: str, cwd: Path = REPO) -> None:
-    done = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
-    if done.returncode != 0:
-        raise RuntimeError(f"prefect {' '.join(args)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
 def _logs_before_shutdown(*paths: Path) -> str:
@@ -78,6 +72,7 @@ def album(folder: Path, songs: int) -> None:
 
 
 def run_setup(name: str, database: str, workers: int, threads: int | None, songs: Path, root: Path, preset: str) -> dict:
+    from tests.fleet_setup import deploy, fleet_env, start_worker
     from tests.postgres_server import postgres_server
     from tests.prefect_server import prefect_server
 
@@ -87,27 +82,14 @@ def run_setup(name: str, database: str, workers: int, threads: int | None, songs
     with ExitStack() as stack:
         db_url = stack.enter_context(postgres_server(work)) if database == "postgres" else None
         api = stack.enter_context(prefect_server(home, database_url=db_url))
-        env = {
-            **os.environ, "PREFECT_API_URL": api, "PREFECT_LOCAL_STORAGE_PATH": str(shared / "results"),
-            "SONGFLOW_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "5",
-        }
-        prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
-        prefect(env, "deploy", "--all")
-        procs = []
-        for w in range(1, workers + 1):
-            host = work / f"host-{w}"
-            (host / "home").mkdir(parents=True)
-            prefect(env, "global-concurrency-limit", "create", f"gpu:host-{w}", "--limit", "1")
-            wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": f"host-{w}", **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
-            log = stack.enter_context((host / "worker.log").open("w"))
-            procs.append(subprocess.Popen(
-                [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"host-{w}", "--limit", "1"],
-                env=wenv, cwd=host, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            ))
+        env = fleet_env(api, shared)
+        deploy(env, [f"host-{w}" for w in range(1, workers + 1)])
+        threads_env = {"OMP_NUM_THREADS": str(threads)} if threads else {}
+        procs = [start_worker(env, work / f"host-{w}", f"host-{w}", name=f"host-{w}", **threads_env) for w in range(1, workers + 1)]
         try:
             start = time.monotonic()
             done = subprocess.run(
-                [str(BIN / "songflow"), "submit", str(songs), "--deployment", DEPLOYMENT, "--preset", preset, "--outputs", str(shared / "outputs")],
+                [str(BIN / "songflow"), "submit", str(songs), "--deployment", DEFAULT_DEPLOYMENT, "--preset", preset, "--outputs", str(shared / "outputs")],
                 env=env, cwd=REPO, capture_output=True, text=True, timeout=3 * 3600,
             )
             wall = time.monotonic() - start

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from songflow.ephemeral import start_temporary_server
+from songflow.fleet import DEFAULT_DEPLOYMENT
 from songflow.errors import InputError, ModelOutputError, SongflowError
 
 DEMO_INPUT = "demo-input"
@@ -360,7 +361,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     submit = sub.add_parser("submit", help="one deployment run per song in a folder (workers take them); submitting again starts nothing new")
     submit.add_argument("folder")
-    submit.add_argument("--deployment", default="songflow/songflow", help="FLOW/DEPLOYMENT (default songflow/songflow, from prefect.yaml)")
+    submit.add_argument("--deployment", default=DEFAULT_DEPLOYMENT, help=f"FLOW/DEPLOYMENT (default {DEFAULT_DEPLOYMENT}, from prefect.yaml)")
     submit.add_argument("--no-wait", action="store_true", help="submit and print the table once, without waiting")
     common(submit)
     submit.set_defaults(func=cmd_submit)

@@ -9,7 +9,6 @@ templating, and must ask for the GPU and mount the shared volume."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -37,16 +36,14 @@ def pools(prefect_api, tmp_path_factory):
     return env
 
 
-def deployment(env: dict, name: str) -> dict:
-    script = (
-        "import json\nfrom prefect.client.orchestration import get_client\n"
-        f"with get_client(sync_client=True) as c:\n    d = c.read_deployment_by_name({name!r})\n"
-        "    pool = c.read_work_pool(d.work_pool_name)\n"
-        "    print(json.dumps({'job_variables': d.job_variables, 'template': pool.base_job_template}))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout)
+def deployment(name: str) -> dict:
+    """The stored deployment's job variables and its pool's base job template (this process's
+    client reports to the session's server: the prefect_api fixture)."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        d = client.read_deployment_by_name(name)
+        return {"job_variables": d.job_variables, "template": client.read_work_pool(d.work_pool_name).base_job_template}
 
 
 @pytest.mark.parametrize("name", ["docker", "kubernetes"])
@@ -55,7 +52,7 @@ def test_the_deployment_file_is_accepted_as_written(pools, name):
     done = prefect(pools, "deploy", "--all", "--prefect-file", str(path))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     spec = yaml.safe_load(path.read_text())["deployments"][0]
-    stored = deployment(pools, f"songflow/{spec['name']}")
+    stored = deployment(f"songflow/{spec['name']}")
     assert stored["job_variables"] == spec["work_pool"]["job_variables"]
     env = stored["job_variables"]["env"]
     assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == "30" and env["PREFECT_LOCAL_STORAGE_PATH"].startswith("/shared/")
@@ -66,7 +63,7 @@ def test_the_kubernetes_job_asks_for_a_gpu_and_mounts_the_shared_volume(pools):
 
     done = prefect(pools, "deploy", "--all", "--prefect-file", str(DEPLOY / "kubernetes.yaml"))
     assert done.returncode == 0, done.stderr[-2000:]
-    stored = deployment(pools, "songflow/songflow-k8s")
+    stored = deployment("songflow/songflow-k8s")
     template = stored["template"]
     values = {k: v["default"] for k, v in template["variables"]["properties"].items() if "default" in v}
     values.update(stored["job_variables"])

@@ -11,24 +11,14 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import av
 import pytest
 
 from songflow import synth
-
-REPO = Path(__file__).parents[1]
-BIN = Path(sys.executable).parent
-POOL = "songflow-process"
-DEPLOYMENT = "songflow/songflow"
+from songflow.fleet import DEFAULT_DEPLOYMENT as DEPLOYMENT
+from tests.fleet_setup import BIN, REPO, deploy, fleet_env, start_worker
 SONGS = [(f"track-{i}", bpm) for i, bpm in enumerate((96, 104, 112, 120, 128, 136), start=1)]
-
-
-def prefect(env: dict, *args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    proc = subprocess.run([str(BIN / "prefect"), "--no-prompt", *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    return proc
 
 
 def songflow(env: dict, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
@@ -41,27 +31,13 @@ def fleet(prefect_pg, tmp_path_factory):
     shared = root / "shared"  # what every host mounts: the songs, the outputs, the task results
     (shared / "album").mkdir(parents=True)
     durations = {stem: synth.write_song(synth.short_spec(bpm=bpm, title=stem), shared / "album", stem=stem)[2].duration for stem, bpm in SONGS}
-    env = {
-        **os.environ, "PREFECT_API_URL": prefect_pg["url"], "PREFECT_LOCAL_STORAGE_PATH": str(shared / "results"),
-        "SONGFLOW_HOME": str(REPO), "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "5",
-    }
-    prefect(env, "work-pool", "create", POOL, "--type", "process", "--overwrite")
-    prefect(env, "deploy", "--all")
-    for host in "abcdef":  # one GPU per host: model tasks hold `gpu:<worker id>` (strict: it must exist)
-        prefect(env, "global-concurrency-limit", "create", f"gpu:{host}", "--limit", "1")
+    env = fleet_env(prefect_pg["url"], shared)
+    deploy(env, "abcdef")  # one GPU per host: model tasks hold `gpu:<worker id>`
     workers: dict[str, subprocess.Popen] = {}
 
     def start(worker_id: str, limit: int = 1, **extra: str) -> subprocess.Popen:
-        host = root / worker_id
-        (host / "home").mkdir(parents=True, exist_ok=True)
-        wenv = {**env, "PREFECT_HOME": str(host / "home"), "WORKER_ID": worker_id, **extra}
-        log = (host / "worker.log").open("a")
-        proc = subprocess.Popen(
-            [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", f"songflow-{worker_id}", "--limit", str(limit)],
-            env=wenv, cwd=host, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,  # a group: the worker and its flow runs
-        )
-        workers[worker_id] = proc
-        return proc
+        workers[worker_id] = start_worker(env, root / worker_id, worker_id, name=f"songflow-{worker_id}", limit=limit, **extra)
+        return workers[worker_id]
 
     yield {"env": env, "shared": shared, "root": root, "start": start, "workers": workers, "durations": durations}
     for proc in workers.values():
