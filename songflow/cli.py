@@ -248,11 +248,21 @@ def cmd_batch(args: argparse.Namespace) -> None:
         raise SongflowError(f"{failed} of {len(results)} song(s) failed")
 
 
+def _need_server(command: str) -> None:
+    """`submit` and `recover` work on the server the workers poll: without PREFECT_API_URL, Prefect
+    would start a temporary server of its own, which has no deployment and no workers."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        raise InputError(f"songflow {command} needs the Prefect server your workers use: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)")
+
+
 def cmd_submit(args: argparse.Namespace) -> None:
     """One deployment run per song of a folder (idempotent: a song already submitted with the same
     content and settings is not started again), then one table of their progress."""
     from songflow import fleet
 
+    _need_server("submit")
     songs = find_songs(Path(args.folder))
     cfg = _check_settings(args)
     for audio, lyrics in songs:  # every input is checked before anything is submitted
@@ -277,6 +287,7 @@ def cmd_recover(args: argparse.Namespace) -> None:
     with --stale, silent Running runs are marked Crashed first."""
     from songflow import fleet
 
+    _need_server("recover")
     done = fleet.recover(max_tries=args.max_crashes, deployment=args.deployment, stale=args.stale, failed=args.failed)
     for r in done:
         print(f"  {r.run_name:<32} {r.state} {r.times}x  {r.action}")

@@ -143,3 +143,17 @@ def test_from_a_stage_of_a_song_that_never_ran(tmp_path, outputs):
         "run the song from an earlier stage first"
     ), proc.stderr
     assert not any(outputs.iterdir())
+
+
+@pytest.mark.parametrize("command", [["submit", "ALBUM"], ["recover"]])
+def test_fleet_commands_without_a_server(short_song, tmp_path, command):
+    """`submit` and `recover` without PREFECT_API_URL: one line saying what to set, exit 2 (not a
+    temporary server of Prefect's own, with no deployment and no workers, and its tracebacks)."""
+    import os
+
+    album = short_song[0].parent
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {"PREFECT_HOME": str(tmp_path / "home")}
+    exe = Path(sys.executable).parent / "songflow"
+    proc = subprocess.run([str(exe), *[str(album) if a == "ALBUM" else a for a in command]], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.strip() == f"songflow: error: songflow {command[0]} needs the Prefect server your workers use: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)"
