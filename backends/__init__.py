@@ -1,4 +1,4 @@
-"""Model and renderer access. Model ids are 'scheme:rest', split on the first colon only.
+"""Model access. Model ids are 'scheme:rest', split on the first colon only.
 
 Heavy imports (torch, transformers) happen only when a backend that needs them is chosen.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backends.base import Message, TextModel
-from songflow.config import ModelConfig, PipelineConfig, cache_dir
-from songflow.errors import InputError
+from songflow.core.config import ModelConfig, PipelineConfig, cache_dir
+from songflow.core.errors import InputError
 
 
 def _load_gguf(rest: str, cfg: ModelConfig) -> TextModel:
@@ -127,16 +127,6 @@ def check_capabilities(cfg: PipelineConfig) -> None:
         needs.append(("analyze", "stage 1 (analyze) is set to listen to the song (analyze.listen=always)", "audio", "hear audio"))
     if cfg.qa.look == "always":
         needs.append(("qa", "stage 4 (qa) is set to look at the keyframes (qa.look=always)", "images", "see images"))
-    if cfg.analyze.beats == "madmom":
-        from songflow.beats import import_madmom
-
-        import_madmom()  # one line naming the extra to install, before the run starts
-    from renderers import check_renderer
-
-    check_renderer(cfg.render)
-    from songflow.safety import check_safety, gate_name
-
-    check_safety(gate_name(cfg.render))
     for stage, why, capability, verb in needs:
         model_id = cfg.model_for(stage).id
         caps = capabilities(model_id)

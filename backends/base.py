@@ -97,7 +97,7 @@ class TextModel(abc.ABC):
 
     def check_media(self, images: Sequence[Path], audio: Sequence[Path]) -> None:
         """Refuse images or audio this model does not take (the run checks capabilities earlier)."""
-        from songflow.errors import InputError
+        from songflow.core.errors import InputError
 
         if images and not self.supports_images:
             raise InputError(f"{self.id} does not take images")

@@ -6,8 +6,8 @@ import logging
 import time
 from pathlib import Path
 
-from songflow.errors import InputError
-from songflow.fsutil import atomic_dir, sha256_file
+from songflow.core.errors import InputError
+from songflow.core.fsutil import atomic_dir, sha256_file
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from backends.base import Message, Reply, TextModel
 from backends.openai_backend import ServerError, ServerUnavailable
-from songflow.errors import InputError
+from songflow.core.errors import InputError
 
 log = logging.getLogger(__name__)
 

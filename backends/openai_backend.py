@@ -15,7 +15,7 @@ from typing import Any
 
 from backends.base import Message, Reply, TextModel
 from backends.structured import compact_json_rule
-from songflow.errors import InputError, SongflowError
+from songflow.core.errors import InputError, SongflowError
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from backends.base import Message, TextModel, inert
-from songflow.errors import ModelOutputError
+from songflow.core.errors import ModelOutputError
 
 log = logging.getLogger(__name__)
 

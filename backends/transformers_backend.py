@@ -13,7 +13,7 @@ from typing import Any
 
 from backends.base import Message, Reply, TextModel
 from backends.structured import compact_json_rule
-from songflow.errors import InputError
+from songflow.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -322,7 +322,7 @@ class MultimodalModel(_LocalModel):
         self.check_media(images, audio)
         convo = [{"role": m["role"], "content": [{"type": "text", "text": m["content"]}]} for m in messages]
         if images or audio:
-            from songflow.audio import load_audio
+            from songflow.listening.audio import load_audio
 
             last = max(i for i, m in enumerate(convo) if m["role"] == "user")
             media = [{"type": "image", "image": Image.open(p).convert("RGB")} for p in images]

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from schemas.analysis import LyricLine  # noqa: E402
 from schemas.scenes import CameraMotion  # noqa: E402
 from schemas.shots import ShotList  # noqa: E402
-from songflow.config import AssembleConfig  # noqa: E402
-from songflow.fsutil import atomic_path  # noqa: E402
+from songflow.core.config import AssembleConfig  # noqa: E402
+from songflow.core.fsutil import atomic_path  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -144,8 +144,8 @@ def assemble_moviepy(
 
 def main() -> None:
     from renderers.procedural import ProceduralRenderer
-    from songflow import synth
-    from songflow.lyrics import read_lyrics
+    from songflow.listening import synth
+    from songflow.listening.lyrics import read_lyrics
     from stages.analyze import analyze_song
     from stages.assemble import assemble_video
     from stages.plan_scenes import plan_scenes

@@ -4,7 +4,7 @@
 
 Real recordings: the Frets on Fire song packages from Debian (`apt-get install
 fretsonfire-songs-sectoid fretsonfire-songs-muldjord`): stems mixed with ffmpeg, true beats from
-each chart's tempo map aligned to the guitar stem (tests/charts.py). Generated songs: songflow.synth,
+each chart's tempo map aligned to the guitar stem (tests/charts.py). Generated songs: songflow.listening.synth,
 whose beats are known by construction.
 
 Trackers: `librosa` (songflow's default), `madmom` (the opt-in extra, when installed), and the
@@ -34,7 +34,7 @@ SR = 22050
 
 
 def generated_songs():
-    from songflow import synth
+    from songflow.listening import synth
 
     specs = [synth.short_spec(90.0), synth.short_spec(150.0), synth.DEMO, synth.demo_at(80, "Slow Neon"),
              synth.tempo_change_spec(), synth.desert_spec(), synth.hemiola_spec()]
@@ -45,7 +45,7 @@ def generated_songs():
 
 
 def real_songs(names: set[str] | None):
-    from songflow.audio import load_audio
+    from songflow.listening.audio import load_audio
     from tests.charts import find_songs, load_chart_song, mix
 
     folders = find_songs()
@@ -64,8 +64,8 @@ def run_tracker(name: str, y: np.ndarray):
     """(beats, downbeats, confidence, check, seconds) as songflow's analysis would give them."""
     import librosa
 
-    from songflow.beats import check_tempo, onset_share
-    from songflow.music import bar_features, downbeat_indexes, track_beats
+    from songflow.listening.beats import check_tempo, onset_share
+    from songflow.listening.music import bar_features, downbeat_indexes, track_beats
 
     started = time.perf_counter()
     if name == "plain":
@@ -93,8 +93,8 @@ def score(ref: np.ndarray, ref_down: np.ndarray, est: np.ndarray, est_down) -> d
 
 
 def main() -> None:
-    from songflow.beats import madmom_available
-    from songflow.music import grid_tempo
+    from songflow.listening.beats import madmom_available
+    from songflow.listening.music import grid_tempo
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--trackers", default="plain,librosa,madmom")

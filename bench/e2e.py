@@ -27,9 +27,9 @@ def run_served(wav: Path, lrc: Path, title: str, root: Path) -> tuple[float, str
     from backends.gguf import resolve_gguf
     from flows.song import make_video
     from schemas import ScenePlan, ShotList, SongAnalysis
-    from songflow.config import cache_dir
-    from songflow.store import SongOutputs
-    from songflow.wordcheck import check_words
+    from songflow.core.config import cache_dir
+    from songflow.core.store import SongOutputs
+    from songflow.words.wordcheck import check_words
     from tests.llama_server import llama_server
 
     gguf = resolve_gguf("embedded", cache_dir())[0]
@@ -57,16 +57,17 @@ def main() -> None:
 
     import backends  # noqa: F401  (imports before the clock, as a warm process has them)
     from backends.gguf import converted_folder, resolve_gguf
-    from flows.song import MODELS, make_video
-    from songflow import synth
-    from songflow.config import DEFAULT_MODEL, cache_dir
-    from songflow.wordcheck import check_words
+    from flows.running import MODELS
+    from flows.song import make_video
+    from songflow.listening import synth
+    from songflow.core.config import DEFAULT_MODEL, cache_dir
+    from songflow.words.wordcheck import check_words
 
     converted_folder(*resolve_gguf("embedded", cache_dir()), cache_dir())  # warm cache: converted once
     spec = synth.long_spec() if args.song == "long" else synth.DEMO
     wav, lrc, truth = synth.write_song(spec, root / "song")
 
-    from songflow import progress
+    from songflow.command import progress
 
     class StageClock(progress.Progress):
         """Seconds per stage, as the flow reports them to the progress display."""
@@ -100,7 +101,7 @@ def main() -> None:
             served = run_served(wav, lrc, spec.title, root)
 
     from schemas import QAReport, ScenePlan, ShotList, SongAnalysis
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
 
     out = SongOutputs.for_song(outputs, spec.title)
     analysis, plan, shots = out.load("analysis", SongAnalysis), out.load("scenes", ScenePlan), out.load("shots", ShotList)

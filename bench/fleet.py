@@ -41,7 +41,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from songflow.fleet import DEFAULT_DEPLOYMENT  # noqa: E402
+from songflow.command.fleet import DEFAULT_DEPLOYMENT  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -64,7 +64,7 @@ def _logs_before_shutdown(*paths: Path) -> str:
 
 
 def album(folder: Path, songs: int) -> None:
-    from songflow import synth
+    from songflow.listening import synth
 
     for i in range(songs):
         bpm = 90 + 6 * i
@@ -181,7 +181,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from backends.gguf import converted_folder, resolve_gguf
-    from songflow.config import cache_dir
+    from songflow.core.config import cache_dir
 
     converted_folder(*resolve_gguf("embedded", cache_dir()), cache_dir())  # warm cache: converted once
     root = args.keep or Path(tempfile.mkdtemp(prefix="songflow-bench-fleet-"))

@@ -52,9 +52,10 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     import backends
-    from flows.song import MODELS, make_video
-    from songflow import synth
-    from songflow.config import ModelConfig
+    from flows.running import MODELS
+    from flows.song import make_video
+    from songflow.listening import synth
+    from songflow.core.config import ModelConfig
 
     wav, lrc, _ = synth.write_song(synth.DEMO, root / "song")
     real = backends.load_model(ModelConfig())

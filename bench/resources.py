@@ -3,7 +3,7 @@
     .venv/bin/python bench/resources.py [--minutes 10] [--baseline 1] [--preset fast] [--keep DIR]
 
 Each song is generated (120 BPM, verses, choruses and bridges, with an .lrc) and made into a video
-by the real command, `python -m songflow.cli run SONG --lyrics LRC --preset fast --outputs DIR`, as a
+by the real command, `python -m songflow.command.cli run SONG --lyrics LRC --preset fast --outputs DIR`, as a
 subprocess with the embedded default model, a fresh PREFECT_HOME (so the temporary Prefect server it
 starts has an empty database and result storage) and its own TMPDIR. Warm cache: the GGUF is
 converted before the clock starts. Every 0.2 s a sampler adds up the resident memory of the command
@@ -36,7 +36,7 @@ INTERVAL = 0.2
 def song_spec(minutes: float, title: str):
     """A song of `minutes` at 120 BPM (2 s a bar): intro, then verse / chorus / bridge / chorus
     blocks of 8 bars, and an outro taking what is left (2 to 8 bars)."""
-    from songflow import synth
+    from songflow.listening import synth
 
     long = synth.long_spec()
     bars = round(minutes * 30)
@@ -147,8 +147,8 @@ class Result:
 
 def run_song(minutes: float, title: str, preset: str, root: Path) -> Result:
     from schemas.shots import ShotList
-    from songflow import synth
-    from songflow.store import SongOutputs
+    from songflow.listening import synth
+    from songflow.core.store import SongOutputs
 
     spec = song_spec(minutes, title)
     wav, lrc, truth = synth.write_song(spec, root / "songs")
@@ -159,7 +159,7 @@ def run_song(minutes: float, title: str, preset: str, root: Path) -> Result:
     env = {**os.environ, "TMPDIR": str(folders["tmp"]), "PREFECT_HOME": str(folders["prefect"])}
     for name in ("PREFECT_API_URL", "PREFECT_LOCAL_STORAGE_PATH", "PREFECT_API_DATABASE_CONNECTION_URL"):
         env.pop(name, None)
-    command = [sys.executable, "-m", "songflow.cli", "run", str(wav), "--lyrics", str(lrc), "--preset", preset,
+    command = [sys.executable, "-m", "songflow.command.cli", "run", str(wav), "--lyrics", str(lrc), "--preset", preset,
                "--outputs", str(folders["outputs"])]
     peaks, stop = Peaks(), threading.Event()
     log = (work / "run.log").open("w")
@@ -199,7 +199,7 @@ def main() -> None:
     root.mkdir(parents=True, exist_ok=True)
 
     from backends.gguf import converted_folder, resolve_gguf
-    from songflow.config import cache_dir
+    from songflow.core.config import cache_dir
 
     converted_folder(*resolve_gguf("embedded", cache_dir()), cache_dir())  # warm cache: converted once
     base = run_song(args.baseline, "Resource Baseline", args.preset, root)

@@ -25,7 +25,7 @@ FPS = 24
 
 
 def songs():
-    from songflow import synth
+    from songflow.listening import synth
 
     return {
         "demo": synth.DEMO,
@@ -58,8 +58,8 @@ def main() -> None:
     from flows.song import make_video
     from schemas.analysis import SongAnalysis
     from schemas.timing import TimingReport
-    from songflow import synth
-    from songflow.store import SongOutputs
+    from songflow.listening import synth
+    from songflow.core.store import SongOutputs
     from stages.timing_report import nearest
 
     rows = []

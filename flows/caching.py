@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from songflow.fsutil import sha256_file
-from songflow.store import SongOutputs
+from songflow.core.fsutil import sha256_file
+from songflow.core.store import SongOutputs
 from stages._prompts import prompt_digest
 
 # Bump a stage's version when its code changes what it produces.

@@ -19,8 +19,8 @@ import math
 import threading
 
 from renderers.base import Capabilities, Motion, Renderer
-from songflow.config import RenderConfig
-from songflow.errors import InputError
+from songflow.core.config import RenderConfig
+from songflow.core.errors import InputError
 
 SCHEMES = {
     "procedural": "procedural",

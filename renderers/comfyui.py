@@ -40,8 +40,8 @@ from PIL import Image, ImageSequence
 from renderers.base import Capabilities, Motion, Renderer, prompt_for
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
-from songflow.config import RenderConfig
-from songflow.errors import InputError, SongflowError
+from songflow.core.config import RenderConfig
+from songflow.core.errors import InputError, SongflowError
 
 log = logging.getLogger(__name__)
 

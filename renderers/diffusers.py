@@ -21,8 +21,8 @@ from PIL import Image
 from renderers.base import Capabilities, Motion, Renderer, prompt_for
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
-from songflow.config import RenderConfig
-from songflow.errors import InputError
+from songflow.core.config import RenderConfig
+from songflow.core.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -13,13 +13,14 @@ from backends.base import TextModel
 from backends.structured import generate_structured
 from schemas.analysis import BeatCheck, HeardPart, HeardWindow, Hearing, LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
 from schemas.common import exact_items
-from songflow.audio import load_audio
-from songflow.fsutil import sha256_file
-from songflow.config import AnalyzeConfig, ModelConfig
-from songflow.lyrics import Lyrics, check_fits
-from songflow.music import ENERGY_RATE, MusicFeatures, measure_music
-from songflow.vocab import FEELINGS, GENRES, MOODS, PLACES_GENERIC, SUBJECTS_GENERIC, THEMES, loudness_word, lyric_nouns, section_roles, with_article
-from stages._choose import Chooser, capitalize, join_words
+from songflow.listening.audio import load_audio
+from songflow.core.fsutil import sha256_file
+from songflow.core.config import AnalyzeConfig, ModelConfig
+from songflow.listening.lyrics import Lyrics
+from songflow.listening.measure import lay_along, measure_song, place_lyrics
+from songflow.listening.music import ENERGY_RATE, MusicFeatures
+from songflow.words.vocab import FEELINGS, GENRES, MOODS, PLACES_GENERIC, SUBJECTS_GENERIC, THEMES, loudness_word, lyric_nouns, section_roles, with_article
+from songflow.words.choose import Chooser, capitalize, join_words
 from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)
@@ -30,79 +31,6 @@ LISTEN_RATE = 16000  # what audio encoders such as Gemma 4's take
 # A line that starts this little before a section boundary is sung in the next section (the
 # boundary sits on a detected downbeat, a few ms off the lyric file's time).
 LINE_SLACK = 0.1
-
-# A vocal region starting this close to the next line's start belongs to that line.
-VOICE_ONSET_SLACK = 0.25
-
-
-def place_lyrics(lyrics: Lyrics | None, features: MusicFeatures) -> list[LyricLine]:
-    """Lyric lines with times, and how each time was obtained.
-
-    Timed lines keep their given times (clipped to the song). A line with a start but no end
-    (.lrc) ends where the voice stops before the next line starts. Plain lines are laid along the
-    detected vocal regions in order, each taking time in proportion to its length and kept whole
-    inside one region (never split across an instrumental gap).
-    """
-    if lyrics is None:
-        return []
-    duration = features.duration
-    check_fits(lyrics, duration)
-    regions = features.vocals or _loud_sections(features)
-    if lyrics.timed:
-        out = []
-        timed = lyrics.timed
-        for i, line in enumerate(timed):
-            if line.start >= duration:
-                log.warning("lyric line %r starts after the song ends; dropped", line.text)
-                continue
-            nxt = min([later.start for later in timed[i + 1 :] if later.start > line.start] or [duration])
-            if line.end is not None:  # overlapping lines: each ends when the next starts (one caption at a time)
-                end, timing = min(line.end, nxt, duration), "given"
-            else:
-                end, timing = _voice_end(regions, line.start, min(nxt, duration)), "given-start"
-            if end > line.start:
-                out.append(LyricLine(start=line.start, end=end, text=line.text[:300], timing=timing))
-        return out
-    return _lay_along(lyrics.plain, regions)
-
-
-def _loud_sections(features: MusicFeatures) -> list[tuple[float, float]]:
-    """Where to sing when no voice was detected: the sections at or above median loudness."""
-    energies = sorted(e for _, _, e in features.sections)
-    median = energies[len(energies) // 2]
-    return [(a, b) for a, b, e in features.sections if e >= median] or [(0.0, features.duration)]
-
-
-def _voice_end(regions: list[tuple[float, float]], start: float, limit: float) -> float:
-    """End of the last vocal region that starts before `limit`, or `limit` when none is in reach."""
-    ends = [b for a, b in regions if a < limit - VOICE_ONSET_SLACK and b > start]
-    return min(max(ends), limit) if ends else limit
-
-
-def _lay_along(lines: tuple[str, ...], regions: list[tuple[float, float]]) -> list[LyricLine]:
-    """One group of lines per vocal region: with more regions than lines, the regions closest
-    together are joined (a pause inside a phrase is shorter than one between phrases); with fewer,
-    the longest regions take more lines. Inside a region, lines share its time by length."""
-    regions = list(regions)
-    while len(regions) > len(lines):
-        i = min(range(len(regions) - 1), key=lambda k: regions[k + 1][0] - regions[k][1])
-        regions[i : i + 2] = [(regions[i][0], regions[i + 1][1])]
-    counts = [1] * len(regions)
-    for _ in range(len(lines) - len(regions)):
-        i = max(range(len(regions)), key=lambda k: (regions[k][1] - regions[k][0]) / counts[k])
-        counts[i] += 1
-    out: list[LyricLine] = []
-    queue = iter(lines)
-    for (a, b), count in zip(regions, counts):
-        group = [next(queue) for _ in range(count)]
-        weights = [max(len(text), 8) for text in group]  # very short lines still get a moment
-        t = a
-        for text, weight in zip(group, weights):
-            end = t + (b - a) * weight / sum(weights)
-            out.append(LyricLine(start=round(t, 3), end=round(end, 3), text=text[:300], timing="estimated"))
-            t = end
-    return out
-
 
 # A line this much inside a section boundary (from both its ends) is cut by it.
 LINE_EDGE = 0.07
@@ -178,7 +106,7 @@ def heard_lyrics(heard: Hearing, features: MusicFeatures) -> list[LyricLine]:
         if not words:
             continue
         regions = [(max(a, part.start), min(b, part.end)) for a, b in features.vocals if b > part.start and a < part.end]
-        for line in _lay_along(words, regions or [(part.start, part.end)]):
+        for line in lay_along(words, regions or [(part.start, part.end)]):
             out.append(line.model_copy(update={"timing": "heard"}))
     return out
 
@@ -201,20 +129,6 @@ def _section_lines(sections: list[Section]) -> str:
         loudness = "quiet" if s.energy < 0.45 else "building" if s.energy < 0.8 else "loud"
         rows.append(f"{s.index + 1}. part {s.label}, {loudness}: {words}")
     return "\n".join(rows)
-
-
-def measure_song(y, cfg: AnalyzeConfig) -> MusicFeatures:
-    """Stage 1's measurement of the music (beats, sections, energy, voice) under its config."""
-    return measure_music(
-        y,
-        cfg.sample_rate,
-        hop_length=cfg.hop_length,
-        beats_per_bar=cfg.beats_per_bar,
-        tracker=cfg.beats,
-        min_section_bars=cfg.min_section_bars,
-        max_sections=cfg.max_sections,
-        label_distance=cfg.label_distance,
-    )
 
 
 def analyze_song(

@@ -18,9 +18,9 @@ from renderers import Motion, native_frames, retime
 from schemas.clips import FrameReview, ShotClip
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
-from songflow.config import AssembleConfig
-from songflow.fsutil import atomic_path
-from songflow.safety import SafetyGate
+from songflow.core.config import AssembleConfig
+from songflow.core.fsutil import atomic_path
+from renderers.safety import SafetyGate
 
 log = logging.getLogger(__name__)
 

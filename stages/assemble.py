@@ -25,10 +25,10 @@ from pathlib import Path
 from schemas.analysis import LyricLine, SongAnalysis
 from schemas.scenes import CameraMotion
 from schemas.shots import ShotList
-from songflow.config import AssembleConfig
-from songflow.errors import DiskFull, InputError, SongflowError
-from songflow.fsutil import NO_ROOM, atomic_path, no_room_is_disk_full
-from songflow.procs import die_with_parent
+from songflow.core.config import AssembleConfig
+from songflow.core.errors import DiskFull, InputError, SongflowError
+from songflow.core.fsutil import NO_ROOM, atomic_path, no_room_is_disk_full
+from songflow.core.procs import die_with_parent
 
 log = logging.getLogger(__name__)
 

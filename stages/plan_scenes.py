@@ -12,13 +12,13 @@ from backends.base import TextModel
 from backends.structured import generate_structured
 from schemas.analysis import Section, SongAnalysis
 from schemas.scenes import Cast, Character, Scene, SceneDraft, ScenePlan, StyleBible, scene_draft_after
-from songflow.config import ModelConfig, PlanConfig
+from songflow.core.config import ModelConfig, PlanConfig
 from schemas.scenes import ACCENTS, HIGHLIGHTS, MIDTONES, SHADOWS, CameraMotion, PaletteDraft
-from songflow.vocab import (
+from songflow.words.vocab import (
     HAIR, LEADS, LIGHTS, MEDIA, OUTFITS, PLACES_GENERIC, SUBJECTS_GENERIC, TIMES, WEATHER, loudness_word, lyric_nouns, noun_kind,
     section_roles, with_article,
 )
-from stages._choose import Chooser, capitalize
+from songflow.words.choose import Chooser, capitalize
 from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)

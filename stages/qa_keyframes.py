@@ -21,10 +21,10 @@ from renderers.procedural import ANCHORS, hex_rgb
 from schemas.qa import Check, Evidence, KeyframeVerdict, PromptRewrite, QAAttempt, QAReport, SeenVerdict, ShotQA
 from schemas.clips import FrameReview
 from schemas.scenes import COLOUR_NAMES
-from songflow.safety import SafetyGate
+from renderers.safety import SafetyGate
 from schemas.shots import PROMPT_LENGTH, Shot, ShotList
-from songflow.config import ModelConfig, QAConfig
-from stages._choose import Chooser
+from songflow.core.config import ModelConfig, QAConfig
+from songflow.words.choose import Chooser
 from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from PIL import Image
 from renderers import Renderer
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
-from songflow.config import RenderConfig
-from songflow.fsutil import atomic_path
+from songflow.core.config import RenderConfig
+from songflow.core.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
 

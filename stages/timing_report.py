@@ -13,9 +13,9 @@ from pathlib import Path
 from schemas.analysis import SongAnalysis
 from schemas.shots import ShotList
 from schemas.timing import BeatEvidence, CaptionTiming, CutTiming, TimingReport, TimingSummary
-from songflow.config import AssembleConfig, ShotConfig, TimingConfig
-from songflow.errors import SongflowError
-from songflow.beats import NO_PULSE
+from songflow.core.config import AssembleConfig, ShotConfig, TimingConfig
+from songflow.core.errors import SongflowError
+from songflow.listening.beats import NO_PULSE
 from stages.assemble import caption_frames, plan_frames
 from stages.write_shots import inside_phrase
 

@@ -12,10 +12,10 @@ from schemas.analysis import LyricLine, SongAnalysis
 from schemas.common import exact_items
 from schemas.scenes import ScenePlan
 from schemas.shots import PROMPT_LENGTH, Shot, ShotList, ShotPromptBatch
-from songflow.config import ModelConfig, ShotConfig
+from songflow.core.config import ModelConfig, ShotConfig
 from schemas.scenes import COLOUR_NAMES, Scene
-from songflow.vocab import COMPOSITION_FOR, LENSES, SHOT_SIZES, loudness_word, lyric_nouns, noun_kind, section_roles, with_article
-from stages._choose import Chooser, capitalize, join_words
+from songflow.words.vocab import COMPOSITION_FOR, LENSES, SHOT_SIZES, loudness_word, lyric_nouns, noun_kind, section_roles, with_article
+from songflow.words.choose import Chooser, capitalize, join_words
 from stages._prompts import render_prompt, render_text
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from songflow import synth
-from songflow.store import SongOutputs
+from songflow.listening import synth
+from songflow.core.store import SongOutputs
 
 SHORT_TITLE = "Neon Tide Short"
 

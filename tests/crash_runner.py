@@ -62,8 +62,9 @@ def half_write(path: Path, content: bytes | None = None) -> None:
 
 
 def install() -> None:
-    import flows.song as song
-    import songflow.fsutil as fsutil
+    import flows.running as running
+    import flows.tasks as tasks
+    import songflow.core.fsutil as fsutil
     import stages.assemble as assemble
     from prefect.filesystems import LocalFileSystem
 
@@ -81,12 +82,12 @@ def install() -> None:
 
         return wrapper
 
-    song.analyze_song = staged("analyze", song.analyze_song)
-    song.plan_scenes = staged("plan", song.plan_scenes)
-    song.write_shots = staged("shots", song.write_shots)
-    song.render_keyframe = staged("render", song.render_keyframe, shot_arg=True)
-    song.qa_shot = staged("qa", song.qa_shot, shot_arg=True)
-    song.assemble_video = staged("assemble", song.assemble_video)
+    tasks.analyze_song = staged("analyze", tasks.analyze_song)
+    tasks.plan_scenes = staged("plan", tasks.plan_scenes)
+    tasks.write_shots = staged("shots", tasks.write_shots)
+    tasks.render_keyframe = staged("render", tasks.render_keyframe, shot_arg=True)
+    tasks.qa_shot = staged("qa", tasks.qa_shot, shot_arg=True)
+    tasks.assemble_video = staged("assemble", tasks.assemble_video)
 
     def counted(method):
         def wrapper(*args, **kwargs):
@@ -97,7 +98,7 @@ def install() -> None:
 
         return wrapper
 
-    get = song.ModelPool.get
+    get = running.ModelPool.get
 
     def get_counted(self, cfg):
         model = get(self, cfg)
@@ -107,7 +108,7 @@ def install() -> None:
             model._crash_counted = True
         return model
 
-    song.ModelPool.get = get_counted
+    running.ModelPool.get = get_counted
 
     write_path = LocalFileSystem.write_path
 
@@ -153,7 +154,7 @@ def install() -> None:
 
 
 if __name__ == "__main__":
-    from songflow.cli import main
+    from songflow.command.cli import main
 
     install()
     sys.exit(main(sys.argv[1:]))

@@ -49,7 +49,7 @@ def serve(args: argparse.Namespace) -> int:
 @contextmanager
 def llama_server(gguf: Path, chat_template: Path, log: Path, *, alias: str = "gemma", ctx: int = 8192, parallel: int = 2, timeout: float = 120.0) -> Iterator[str]:
     """Start the server on `gguf`; yield its OpenAI base URL (.../v1); stop it after."""
-    from songflow.procs import die_with_parent
+    from songflow.core.procs import die_with_parent
 
     cmd = [
         sys.executable, str(Path(__file__).resolve()), "--model", str(gguf), "--chat-template", str(chat_template),

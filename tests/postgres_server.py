@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from songflow.procs import die_with_parent
+from songflow.core.procs import die_with_parent
 from tests.prefect_server import free_port
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from songflow.procs import die_with_parent
+from songflow.core.procs import die_with_parent
 
 
 def free_port() -> int:

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from renderers.procedural import ProceduralRenderer
-from songflow.config import AssembleConfig
-from songflow.lyrics import read_lyrics
+from songflow.core.config import AssembleConfig
+from songflow.listening.lyrics import read_lyrics
 from stages.analyze import analyze_song
 from stages.assemble import assemble_video, caption_frames, plan_frames
 from stages.plan_scenes import plan_scenes

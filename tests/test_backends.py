@@ -16,8 +16,8 @@ import backends
 from backends.base import Reply
 from schemas import Shot
 from schemas.qa import KeyframeVerdict, SeenVerdict
-from songflow.config import ModelConfig, QAConfig, cache_dir, from_env
-from songflow.errors import InputError
+from songflow.core.config import ModelConfig, QAConfig, cache_dir, from_env
+from songflow.core.errors import InputError
 
 
 @pytest.fixture(scope="session")
@@ -145,7 +145,7 @@ def test_stage_1_hears_the_song_when_no_lyrics_are_given(tiny_gemma4, short_song
 
 
 def test_text_only_model_for_vision_qa_fails_before_the_run(short_song, tmp_path, capsys):
-    from songflow.cli import main
+    from songflow.command.cli import main
 
     wav, lrc, _ = short_song
     outputs = tmp_path / "outputs"
@@ -205,9 +205,10 @@ def test_thinking_is_saved_beside_the_json_and_stage_4_has_its_own_model(short_s
     from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.song import MODELS, make_video
+    from flows.running import MODELS
+    from flows.song import make_video
     from schemas import QAReport, ShotList
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
     from tests.fakes import StageFake
 
     class ThinkingFake(StageFake):

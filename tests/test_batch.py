@@ -6,8 +6,8 @@ import asyncio
 
 import pytest
 
-from songflow import synth
-from songflow.cli import find_songs, main
+from songflow.listening import synth
+from songflow.command.cli import find_songs, main
 
 
 @pytest.fixture
@@ -32,9 +32,9 @@ def test_four_songs_at_once_one_model_at_a_time(prefect_api, song_folder, tmp_pa
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, TaskRunFilter, TaskRunFilterFlowRunId, TaskRunFilterTags
 
-    from flows.song import MODEL_TAG
+    from flows.running import MODEL_TAG
     from schemas.analysis import SongAnalysis
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
 
     for bpm, title in ((90, "Third"), (140, "Fourth")):
         synth.write_song(synth.short_spec(bpm=bpm, title=title), song_folder, stem=title.lower())
@@ -93,7 +93,7 @@ def test_two_runs_of_one_song(prefect_api, short_song, tmp_path):
 
     import av
 
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
     from tests.conftest import SHORT_TITLE
 
     wav, lrc, truth = short_song

@@ -12,10 +12,10 @@ import mir_eval
 import numpy as np
 import pytest
 
-from songflow import synth
-from songflow.audio import load_audio
-from songflow.beats import BeatTrackerError, import_madmom, madmom_available, relation
-from songflow.music import measure_music
+from songflow.listening import synth
+from songflow.listening.audio import load_audio
+from songflow.listening.beats import BeatTrackerError, import_madmom, madmom_available, relation
+from songflow.listening.music import measure_music
 
 SR = 22050
 REAL = Path(__file__).parent / "data" / "real"
@@ -90,7 +90,7 @@ def test_madmom_tracks_beats_and_bars(chaos_god):
 
 
 def test_madmom_missing_is_a_one_line_error_before_the_run(short_song, tmp_path, capsys, monkeypatch):
-    from songflow.cli import main
+    from songflow.command.cli import main
 
     monkeypatch.setitem(sys.modules, "madmom", None)  # as if the extra were not installed
     with pytest.raises(BeatTrackerError, match=r"pip install 'songflow\[madmom\]'"):
@@ -115,13 +115,13 @@ def test_timing_report_says_when_the_beat_grid_is_unconfirmed(chaos_god, tmp_pat
 
     from schemas import SongAnalysis
     from schemas.timing import TimingReport
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
 
     _, truth = chaos_god
     outputs = tmp_path / "outputs"
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": ""}
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from songflow.cli import main; sys.exit(main(sys.argv[1:]))",
+        [sys.executable, "-c", "import sys; from songflow.command.cli import main; sys.exit(main(sys.argv[1:]))",
          "run", str(REAL / "chaos_god.ogg"), "--title", "Chaos God", "--preset", "fast", "--outputs", str(outputs)],
         capture_output=True, text=True, env=env, timeout=900,
     )

@@ -7,10 +7,11 @@ from pathlib import Path
 from prefect.states import Failed
 
 from flows.caching import stage_key
-from flows.song import analyze_task, assemble_task, is_transient, plan_task, render_task
-from songflow.config import ModelConfig, PipelineConfig, QAConfig
-from songflow.errors import ModelOutputError
-from songflow.store import SongOutputs
+from flows.running import is_transient
+from flows.tasks import analyze_task, assemble_task, plan_task, render_task
+from songflow.core.config import ModelConfig, PipelineConfig, QAConfig
+from songflow.core.errors import ModelOutputError
+from songflow.core.store import SongOutputs
 
 
 def keys(cfg: PipelineConfig, audio: Path, out: SongOutputs) -> dict[str, str]:

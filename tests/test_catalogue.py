@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from songflow.cli import main
+from songflow.command.cli import main
 
 README = Path(__file__).parents[1] / "README.md"
 SR = 22050
@@ -220,8 +220,8 @@ def test_unreadable_audio(short_song, tmp_path, outputs, capsys):
         try:
             os.setgid(65534)
             os.setuid(65534)
-            from songflow.audio import check_audio_path
-            from songflow.errors import InputError
+            from songflow.listening.audio import check_audio_path
+            from songflow.core.errors import InputError
 
             try:
                 check_audio_path(locked)
@@ -251,12 +251,12 @@ def test_hand_edited_json(case, e2e, tmp_path, capsys):
 
 def test_song_in_use(short_song, tmp_path, outputs):
     """A second run of a song another process is writing stops at once and says which process."""
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
     from tests.conftest import SHORT_TITLE
 
     out = SongOutputs.for_song(outputs, SHORT_TITLE)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from songflow.store import SongOutputs; from pathlib import Path\n"
+        [sys.executable, "-c", "import sys, time; from songflow.core.store import SongOutputs; from pathlib import Path\n"
          f"with SongOutputs(Path({str(out.root)!r})).lock():\n    print('held', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1],
     )

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from songflow.config import AssembleConfig
-from songflow.errors import SongflowError
+from songflow.core.config import AssembleConfig
+from songflow.core.errors import SongflowError
 
 SMALL = AssembleConfig(width=320, height=180, preset="ultrafast")
 SONGFLOW_TEMP = (".assemble-", "songflow-", ".video.", ".lock.")
@@ -60,7 +60,7 @@ def private_tmp(tmp_path, monkeypatch):
 def stages_done(short_song, tmp_path_factory):
     """Stages 1-3 of the short song (scripted fake model) and its procedural keyframes."""
     from renderers.procedural import ProceduralRenderer
-    from songflow.lyrics import read_lyrics
+    from songflow.listening.lyrics import read_lyrics
     from stages.analyze import analyze_song
     from stages.plan_scenes import plan_scenes
     from stages.render_keyframes import render_keyframe
@@ -163,8 +163,9 @@ def test_flow_run_leaves_no_temp_on_success_or_failed_assembly(short_song, priva
     from prefect.testing.utilities import prefect_test_harness
 
     import stages.assemble
-    from flows.song import MODELS, make_video
-    from songflow.store import SongOutputs
+    from flows.running import MODELS
+    from flows.song import make_video
+    from songflow.core.store import SongOutputs
     from tests.fakes import StageFake
 
     wav, lrc, _ = short_song

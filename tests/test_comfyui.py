@@ -14,8 +14,8 @@ from PIL import Image
 from renderers import capabilities, check_renderer, motion_capabilities
 from renderers.comfyui import ComfyUIClient, ComfyUIError, ComfyUIMotion, ComfyUIRenderer, ComfyUIUnavailable, Workflow, fill
 from schemas.shots import Shot
-from songflow.config import RenderConfig
-from songflow.errors import InputError
+from songflow.core.config import RenderConfig
+from songflow.core.errors import InputError
 from tests.comfyui_server import bundled_comfyui, comfyui_server, stop
 
 WORKFLOWS = Path(__file__).parent / "data" / "comfyui"
@@ -111,7 +111,7 @@ def test_a_clip_has_the_frames_asked_for_and_a_node_error_is_one_line(comfy, tmp
 
 @needs_server
 def test_a_server_that_goes_away_is_a_transient_error(tmp_path):
-    from flows.song import TRANSIENT
+    from flows.running import TRANSIENT
 
     with comfyui_server(tmp_path) as (url, proc):
         renderer = ComfyUIRenderer(f"{url}#{STILL}", RenderConfig(draw_width=64, draw_height=64))
@@ -119,7 +119,7 @@ def test_a_server_that_goes_away_is_a_transient_error(tmp_path):
         stop(proc)
         with pytest.raises(ComfyUIUnavailable, match="is not reachable") as err:
             renderer.render(_shot(), seed=2, width=64, height=64)
-        assert isinstance(err.value, TRANSIENT)  # Prefect retries the task (flows.song.RETRIES)
+        assert isinstance(err.value, TRANSIENT)  # Prefect retries the task (flows.running.RETRIES)
 
 
 @needs_server

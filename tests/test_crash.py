@@ -25,7 +25,7 @@ from schemas.qa import QAReport
 from schemas.scenes import ScenePlan
 from schemas.shots import ShotList
 from schemas.timing import TimingReport
-from songflow.store import LOCK, SongOutputs
+from songflow.core.store import LOCK, SongOutputs
 from tests.conftest import SHORT_TITLE
 
 RUNNER = Path(__file__).with_name("crash_runner.py")

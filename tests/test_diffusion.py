@@ -15,8 +15,8 @@ pytest.importorskip("diffusers")
 from renderers import capabilities, load_renderer, parse_id  # noqa: E402
 from schemas import QAReport, ScenePlan, ShotList  # noqa: E402
 from schemas.shots import Shot  # noqa: E402
-from songflow.config import RenderConfig  # noqa: E402
-from songflow.errors import InputError  # noqa: E402
+from songflow.core.config import RenderConfig  # noqa: E402
+from songflow.core.errors import InputError  # noqa: E402
 from tests.conftest import first_stages, rerun_from_render  # noqa: E402
 from renderers import motion_capabilities, native_frames, retime  # noqa: E402
 from schemas.clips import ClipReport  # noqa: E402
@@ -182,7 +182,7 @@ def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein,
     look = plan.characters[0]
     assert any(f"{look.name}: {look.look}" in call["prompt"] for call in spy)
     # the same seed gives the same pixels: shot 0 drawn again by the loaded pipeline matches its keyframe
-    from songflow.config import from_env
+    from songflow.core.config import from_env
 
     again = load_renderer(from_env("fast", renderer=f"diffusers:{tiny_klein}", settings=DRAW).render).render(
         shots[0], seed=shots[0].seed_for(0), width=1280, height=720, style=plan.style,
@@ -219,7 +219,7 @@ def test_moving_shots_from_an_image_to_video_model_keep_every_cut_on_its_frame(e
     settings = {**DRAW, "render.motion_width": "64", "render.motion_height": "48", "render.motion_steps": "2"}
     state = rerun_from_render(e2e, outputs, renderer=f"diffusers:{tiny_klein}", motion=f"diffusers:{tiny_wan}", settings=settings)
     assert state.is_completed(), state.message
-    from songflow.config import from_env
+    from songflow.core.config import from_env
     from schemas import SongAnalysis
 
     analysis, shots = out.load("analysis", SongAnalysis), out.load("shots", ShotList)

@@ -24,13 +24,13 @@ from tests.conftest import SHORT_TITLE
 
 REPO = Path(__file__).resolve().parents[1]
 # The songflow command as a user runs it (quiet: no -v), with Prefect's console records of a failure
-# the command reports itself hidden (songflow/quiet.py), as `songflow.cli.main` is to do.
+# the command reports itself hidden (songflow/command/quiet.py), as `songflow.command.cli.main` is to do.
 CLI = (
     "import logging, sys\n"
     "logging.basicConfig(level=logging.WARNING, format='%(levelname)s %(name)s: %(message)s')\n"
-    "from songflow.quiet import hide_reported_failures\n"
+    "from songflow.command.quiet import hide_reported_failures\n"
     "hide_reported_failures()\n"
-    "from songflow.cli import main\n"
+    "from songflow.command.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
 
@@ -128,8 +128,8 @@ def test_only_prefects_records_of_a_songflow_error_are_hidden():
     import errno
     import logging
 
-    from songflow.errors import DiskFull
-    from songflow.quiet import is_reported_failure
+    from songflow.core.errors import DiskFull
+    from songflow.command.quiet import is_reported_failure
 
     def record(name, level, msg, exc=None):
         return logging.LogRecord(name, level, __file__, 1, msg, None, (type(exc), exc, None) if exc else None)

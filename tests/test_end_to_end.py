@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image
 
 from schemas import QAReport, ScenePlan, ShotList, SongAnalysis
-from songflow.config import PRESETS
+from songflow.core.config import PRESETS
 from tests.conftest import SHORT_TITLE
 
 FRAME = 1 / 24
@@ -137,7 +137,7 @@ def test_timing_report_passes_and_the_pictures_are_written(e2e):
 
 
 def test_words_pass_the_checker_and_qa_rerenders_only_for_a_reason(e2e):
-    from songflow.wordcheck import check_words
+    from songflow.words.wordcheck import check_words
 
     out = e2e["out"]
     analysis, plan, shots = out.load("analysis", SongAnalysis), out.load("scenes", ScenePlan), out.load("shots", ShotList)

@@ -15,8 +15,8 @@ import time
 import av
 import pytest
 
-from songflow import synth
-from songflow.fleet import DEFAULT_DEPLOYMENT as DEPLOYMENT
+from songflow.listening import synth
+from songflow.command.fleet import DEFAULT_DEPLOYMENT as DEPLOYMENT
 from tests.fleet_setup import BIN, REPO, deploy, fleet_env, start_worker
 SONGS = [(f"track-{i}", bpm) for i, bpm in enumerate((96, 104, 112, 120, 128, 136), start=1)]
 
@@ -211,7 +211,7 @@ def test_a_run_on_a_killed_host_is_recovered_without_redoing_stages(fleet):
     from schemas.analysis import SongAnalysis
     from schemas.qa import QAReport
     from schemas.shots import ShotList
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
 
     out = SongOutputs.for_song(outputs, "track-7")
     out.load("analysis", SongAnalysis), out.load("shots", ShotList), out.load("qa", QAReport)
@@ -264,7 +264,7 @@ def test_a_stage_that_fails_on_one_host_is_retried_on_another(fleet):
     for stage, states in (("analyze", ["Completed", "Cached"]), ("plan_scenes", ["Completed", "Cached"]), ("write_shots", ["Failed", "Completed"])):
         assert [state for name, state, _ in sorted(tasks, key=lambda t: t[2]) if name.rsplit("-", 1)[0] == stage] == states, (stage, tasks)
     from schemas.shots import ShotList
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
 
     out = SongOutputs.for_song(outputs, "track-8")
     assert out.load("shots", ShotList).shots

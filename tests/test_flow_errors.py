@@ -5,15 +5,16 @@ from __future__ import annotations
 import pytest
 
 from schemas import ScenePlan, SongAnalysis
-from songflow.errors import ModelOutputError
-from songflow.store import LOCK, SongOutputs
+from songflow.core.errors import ModelOutputError
+from songflow.core.store import LOCK, SongOutputs
 from tests.fakes import StageFake
 
 
 def test_garbage_in_stage_3_keeps_stages_1_and_2(short_song, tmp_path):
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.song import MODELS, make_video
+    from flows.running import MODELS
+    from flows.song import make_video
 
     wav, lrc, _ = short_song
     fake = StageFake(shots_reply="Sure! Here are some lovely shots: a kite, a beach, a wave.")
@@ -35,9 +36,10 @@ def test_broken_timing_rule_fails_the_run_and_keeps_the_outputs(short_song, tmp_
     """A video that breaks a hard timing rule fails the run with the figures; nothing is lost."""
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.song import MODELS, make_video
+    from flows.running import MODELS
+    from flows.song import make_video
     from schemas.timing import TimingReport
-    from songflow.config import PRESETS, TimingConfig
+    from songflow.core.config import PRESETS, TimingConfig
     from stages.timing_report import TimingError
 
     strict = PRESETS["fast"].model_copy(update={"timing": TimingConfig(max_cut_offset_seconds=0.0)})

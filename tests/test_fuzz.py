@@ -27,12 +27,12 @@ from pydantic import ValidationError
 from schemas import ClipReport, QAReport, ScenePlan, ShotList, SongAnalysis
 from schemas.common import TIME_EPS, check_tiling
 from schemas.timing import TimingReport
-from songflow.audio import MIN_DURATION
-from songflow.config import AssembleConfig, ShotConfig
-from songflow.errors import InputError
-from songflow.fsutil import SLUG_MAX, slugify
-from songflow.lyrics import Lyrics, read_lyrics
-from songflow.store import FILES, SongOutputs
+from songflow.listening.audio import MIN_DURATION
+from songflow.core.config import AssembleConfig, ShotConfig
+from songflow.core.errors import InputError
+from songflow.core.fsutil import SLUG_MAX, slugify
+from songflow.listening.lyrics import Lyrics, read_lyrics
+from songflow.core.store import FILES, SongOutputs
 from stages.assemble import plan_frames
 from stages.write_shots import shot_spans
 

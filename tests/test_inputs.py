@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from songflow.cli import main
+from songflow.command.cli import main
 
 
 def run_cli(args, capsys):
@@ -109,7 +109,7 @@ def test_console_command_exit_code(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["mp3", "ogg", "flac"])
 def test_compressed_formats_decode(short_song, tmp_path, fmt):
-    from songflow.audio import load_audio
+    from songflow.listening.audio import load_audio
 
     wav, _, truth = short_song
     data, rate = sf.read(wav)
@@ -132,7 +132,7 @@ def test_lrc_whose_lines_all_lie_past_the_end(short_song, tmp_path, outputs, cap
 def test_from_a_stage_of_a_song_that_never_ran(tmp_path, outputs):
     """Before: a Prefect traceback, the one-line error, then a Prefect log line. Now only the line
     (the CLI in its own process, as a user runs it)."""
-    from songflow import synth
+    from songflow.listening import synth
 
     wav, _, _ = synth.write_song(synth.short_spec(title="Never Ran"), tmp_path, stem="never-ran")
     exe = Path(sys.executable).parent / "songflow"

@@ -11,9 +11,9 @@ import pytest
 import backends
 from schemas import QAReport, ShotList, SongAnalysis, StyleBible
 from schemas.timing import TimingReport
-from songflow.config import ModelConfig, cache_dir
-from songflow.errors import InputError
-from songflow.store import SongOutputs
+from songflow.core.config import ModelConfig, cache_dir
+from songflow.core.errors import InputError
+from songflow.core.store import SongOutputs
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +60,7 @@ def test_whole_flow_through_the_llama_cpp_server(llama_url, short_song, tmp_path
     assert TimingReport.model_validate_json(out.path("timing").read_text()).passed
     # A server model named 270m chooses (one enum-constrained reply per question) and code writes.
     from schemas import ScenePlan
-    from songflow.wordcheck import check_words
+    from songflow.words.wordcheck import check_words
 
     words = check_words(out.load("analysis", SongAnalysis), out.load("scenes", ScenePlan), out.load("shots", ShotList))
     assert words.passed, words.failures

@@ -10,12 +10,13 @@ import json
 import pytest
 
 from schemas import ScenePlan, ShotList
-from songflow.errors import InputError, ModelOutputError
-from songflow.store import SongOutputs
+from songflow.core.errors import InputError, ModelOutputError
+from songflow.core.store import SongOutputs
 from tests.fakes import StageFake
 
 def run_flow(song, outputs, fake, **kwargs):
-    from flows.song import MODELS, make_video
+    from flows.running import MODELS
+    from flows.song import make_video
 
     wav, lrc, _ = song
     MODELS.put(fake)

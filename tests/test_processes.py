@@ -2,7 +2,7 @@
 
 With no PREFECT_API_URL, Prefect starts a temporary API server (uvicorn) in a subprocess and stops it
 at interpreter exit; a songflow killed with SIGKILL never gets there and the server was orphaned to
-PID 1, running on. `songflow.ephemeral.start_temporary_server()` starts the same server tied to the
+PID 1, running on. `songflow.command.ephemeral.start_temporary_server()` starts the same server tied to the
 process (PR_SET_PDEATHSIG). Here the CLI runs in its own process with the server started that way,
 is killed inside its flow run, and the server must be gone; a normal exit stops it too; and the
 tied server's command stays Prefect's own.
@@ -25,11 +25,11 @@ REPO = Path(__file__).resolve().parents[1]
 # The CLI as a user runs it, with the temporary server started first the songflow way.
 CLI = (
     "import sys\n"
-    "from songflow.ephemeral import start_temporary_server\n"
+    "from songflow.command.ephemeral import start_temporary_server\n"
     "url = start_temporary_server()\n"
     "assert url and start_temporary_server() == url, url  # a second call reuses it\n"
     "print('SERVER', url, flush=True)\n"
-    "from songflow.cli import main\n"
+    "from songflow.command.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
 
@@ -97,8 +97,8 @@ def test_tied_server_runs_prefects_own_command(monkeypatch):
     upgrade), with only preexec_fn added."""
     from prefect.server.api.server import SubprocessASGIServer
 
-    from songflow.ephemeral import _server_class
-    from songflow.procs import die_with_parent
+    from songflow.command.ephemeral import _server_class
+    from songflow.core.procs import die_with_parent
 
     calls = []
     monkeypatch.setattr(subprocess, "Popen", lambda *args, **kwargs: calls.append((args, kwargs)))

@@ -6,12 +6,13 @@ import io
 
 from prefect import flow
 
-from songflow import progress
+from flows import progress as hook
+from songflow.command import progress
 
 
 @flow(log_prints=True)  # as the song flow: prints inside it become log records
 def _stages() -> None:
-    show = progress.current()
+    show = hook.current()
     show.start("render", total=2)
     show.advance("render")
     show.advance("render")
@@ -20,11 +21,11 @@ def _stages() -> None:
 
 def test_plain_progress_lines_reach_the_stream_from_a_flow(prefect_api):
     stream = io.StringIO()
-    previous = progress.use(progress.for_stream(stream))
+    previous = hook.use(progress.for_stream(stream))
     try:
         _stages()
     finally:
-        progress.use(previous)
+        hook.use(previous)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 1 and lines[0].startswith("songflow: render") and lines[0].endswith("2 keyframes"), lines
 

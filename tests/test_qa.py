@@ -10,7 +10,7 @@ from renderers.procedural import ProceduralRenderer
 from schemas import Shot
 from schemas.qa import Check, Evidence, KeyframeVerdict, SeenVerdict
 from schemas.scenes import ACCENTS, COLOURS, HIGHLIGHTS, MIDTONES, SHADOWS
-from songflow.config import QAConfig
+from songflow.core.config import QAConfig
 from stages.qa_keyframes import measure_keyframe, rejection_reasons
 from stages.render_keyframes import render_keyframe
 
@@ -126,7 +126,7 @@ def test_a_small_model_fixes_a_failed_check_with_a_phrase_it_chooses(tmp_path):
     """The real 270M (a chooser): a keyframe that fails the exposure check is drawn again from its
     prompt plus the fix phrase the model picked; the original subject stays, within 200 characters."""
     import backends
-    from songflow.config import ModelConfig
+    from songflow.core.config import ModelConfig
     from stages.qa_keyframes import FIXES, _fit, rewrite_prompt
     from schemas.qa import QAAttempt
 
@@ -152,7 +152,7 @@ def test_a_vision_model_looks_at_a_clips_first_middle_and_last_frames(tmp_path):
     from PIL import Image
 
     from renderers.base import Capabilities, Motion
-    from songflow.config import AssembleConfig, ModelConfig
+    from songflow.core.config import AssembleConfig, ModelConfig
     from stages.animate_shots import animate_shot
     from stages.qa_keyframes import review_frames
     from tests.fakes import ScriptedModel

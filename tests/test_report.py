@@ -12,7 +12,9 @@ from PIL import Image, ImageDraw
 
 from schemas import QAReport, ShotList, SongAnalysis
 from schemas.timing import TimingReport
-from songflow.report import contact_sheet, html_report, timeline_plot
+from songflow.pictures.report import html_report
+from songflow.pictures.storyboard import contact_sheet
+from songflow.pictures.timeline import timeline_plot
 
 TITLE = 'Neon <Tide> & "Co"'  # markup characters: the report must escape them
 SR = 22050

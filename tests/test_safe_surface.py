@@ -30,7 +30,7 @@ from schemas import QAReport, ShotList, SongAnalysis
 from schemas.analysis import LyricLine
 from schemas.clips import ClipReport
 from schemas.timing import TimingReport
-from songflow.config import AssembleConfig
+from songflow.core.config import AssembleConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 WJ = "\u2060"  # the WORD JOINER the subtitle writers put in to split a syntax sequence
@@ -326,7 +326,7 @@ class _Elements(HTMLParser):
 def hostile_report(tmp_path_factory):
     """A finished run whose every written string (title, lyrics, interpretation, prompts, QA issues,
     notes, file names) is hostile, and its HTML report."""
-    from songflow.report import html_report
+    from songflow.pictures.report import html_report
 
     root = tmp_path_factory.mktemp("report") / HOSTILE_DIR
     short = SCRIPT
@@ -402,7 +402,8 @@ def test_html_report_escapes_every_written_string(hostile_report):
 def test_timeline_draws_dollar_signs_as_text(hostile_report, tmp_path):
     """matplotlib reads `$...$` as mathtext: an invalid expression in a title or lyric stopped the
     drawing (ValueError), a valid one changed the text."""
-    from songflow.report import contact_sheet, timeline_plot
+    from songflow.pictures.storyboard import contact_sheet
+    from songflow.pictures.timeline import timeline_plot
 
     analysis, shots, report, timing, root, _ = hostile_report
     png = timeline_plot(analysis, shots, timing, tmp_path / "timeline.png")
@@ -531,7 +532,7 @@ def test_control_tokens_in_lyrics_stay_text():
     from transformers import AutoTokenizer
 
     from backends.gguf import converted_folder, resolve_gguf
-    from songflow.config import cache_dir
+    from songflow.core.config import cache_dir
     from stages._prompts import render_prompt
 
     path, sha = resolve_gguf("embedded", cache_dir())

@@ -11,8 +11,8 @@ from PIL import Image
 
 from renderers.procedural import ProceduralRenderer
 from schemas import QAReport, Shot, ShotList
-from songflow.errors import InputError
-from songflow.safety import OpenNSFW, check_safety, load_safety
+from songflow.core.errors import InputError
+from renderers.safety import OpenNSFW, check_safety, load_safety
 from stages.render_keyframes import render_keyframe
 from tests.conftest import first_stages, rerun_from_render
 
@@ -34,8 +34,8 @@ def test_the_offline_classifier_loads_and_passes_the_procedural_keyframes(tmp_pa
     for bad in ("nsfw", "shieldgemma:", "on"):
         with pytest.raises(InputError, match="unknown safety gate"):
             check_safety(bad)
-    from songflow.config import RenderConfig
-    from songflow.safety import gate_name
+    from songflow.core.config import RenderConfig
+    from renderers.safety import gate_name
 
     assert gate_name(RenderConfig()) == "off"  # procedural art moved by Ken Burns: nothing a model drew
     assert gate_name(RenderConfig(renderer="diffusers:x")) == gate_name(RenderConfig(motion="comfyui:http://h#w.json")) == "open-nsfw"
@@ -82,7 +82,7 @@ def test_shieldgemma_loads_through_from_pretrained_and_scores_every_policy(tmp_p
     score being the highest 'violates' probability."""
     from transformers import ShieldGemma2ForImageClassification
 
-    from songflow.safety import ShieldGemma
+    from renderers.safety import ShieldGemma
     from tests.tiny_shieldgemma import build_tiny_shieldgemma
 
     folder = build_tiny_shieldgemma(tmp_path / "tiny-shieldgemma")

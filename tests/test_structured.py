@@ -6,7 +6,7 @@ import pytest
 
 from backends.structured import generate_structured
 from schemas import KeyframeVerdict
-from songflow.errors import ModelOutputError
+from songflow.core.errors import ModelOutputError
 from tests.fakes import ScriptedModel
 
 MESSAGES = [{"role": "system", "content": "judge"}, {"role": "user", "content": "shot 1"}]

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from schemas import SongAnalysis
-from songflow import synth
-from songflow.audio import load_audio
-from songflow.config import ShotConfig
-from songflow.lyrics import Lyrics, TimedLine, read_lyrics
-from songflow.music import measure_music
-from stages.analyze import place_lyrics
+from songflow.listening import synth
+from songflow.listening.audio import load_audio
+from songflow.core.config import ShotConfig
+from songflow.listening.lyrics import Lyrics, TimedLine, read_lyrics
+from songflow.listening.music import measure_music
+from songflow.listening.measure import place_lyrics
 from stages.write_shots import inside_phrase, shot_spans
 
 FRAME = 1 / 24

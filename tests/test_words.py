@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from schemas import ScenePlan, ShotList, SongAnalysis
-from songflow import synth
-from songflow.wordcheck import check_words, phrase_problem
+from songflow.listening import synth
+from songflow.words.wordcheck import check_words, phrase_problem
 
 
 def _lyrics(spec: synth.SongSpec) -> str:
@@ -19,14 +19,14 @@ def _lyrics(spec: synth.SongSpec) -> str:
 @pytest.fixture(scope="module")
 def model():
     import backends
-    from songflow.config import ModelConfig
+    from songflow.core.config import ModelConfig
 
     return backends.load_model(ModelConfig())
 
 
 def _stages(model, wav: Path, lrc: Path | None, title: str) -> tuple[SongAnalysis, ScenePlan, ShotList]:
-    from songflow.config import PipelineConfig
-    from songflow.lyrics import read_lyrics
+    from songflow.core.config import PipelineConfig
+    from songflow.listening.lyrics import read_lyrics
     from stages.analyze import analyze_song
     from stages.plan_scenes import plan_scenes
     from stages.write_shots import write_shots
@@ -78,7 +78,7 @@ def test_words_follow_their_own_song(songs):
 def test_scenes_take_their_own_sections_images(songs):
     """A sung scene is set among its own lines' images more often than a random pick would be."""
     (analysis, plan, _), _ = songs["demo"]
-    from songflow.vocab import content_words
+    from songflow.words.vocab import content_words
 
     hits = sum(
         bool(content_words(f"{scene.setting} {scene.subject}") & content_words(" ".join(line.text for line in section.lyrics)))
@@ -105,7 +105,7 @@ LYRICS = ["I trace your name in salt and spray", "Ride the neon tide tonight"]
     ],
 )
 def test_checker_flags_the_fragments_users_saw(text, why):
-    from songflow.wordcheck import _lyric_runs, _norm
+    from songflow.words.wordcheck import _lyric_runs, _norm
 
     problem = phrase_problem(text, {_norm(t) for t in LYRICS}, _lyric_runs(LYRICS))
     assert problem is not None and problem.startswith(why), problem
@@ -123,7 +123,7 @@ def test_checker_accepts_a_composed_prompt_and_flags_missing_parts(songs):
 
 def test_every_vocabulary_phrase_reads_as_a_phrase():
     """What a chooser can pick must itself pass the checker (a one-word theme would be a fragment)."""
-    from songflow import vocab
+    from songflow.words import vocab
 
     phrases = [*vocab.MOODS, *vocab.GENRES, *vocab.THEMES, *vocab.MEDIA, *vocab.LIGHTS, *vocab.TIMES.values(),
                *vocab.WEATHER.values(), *vocab.SHOT_SIZES, *vocab.LENSES, *vocab.PLACES_GENERIC, *vocab.SUBJECTS_GENERIC]

@@ -27,7 +27,7 @@ def build_tiny_shieldgemma(folder: Path) -> Path:
     from transformers import AutoTokenizer
 
     from backends.gguf import EMBEDDED, converted_folder, resolve_gguf
-    from songflow.config import cache_dir
+    from songflow.core.config import cache_dir
 
     gemma3 = AutoTokenizer.from_pretrained(converted_folder(*resolve_gguf(EMBEDDED, cache_dir()), cache_dir()))
     gemma3.add_special_tokens({"additional_special_tokens": ["<image_soft_token>"]})

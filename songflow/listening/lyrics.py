@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from songflow.errors import InputError
+from songflow.core.errors import InputError
 
 LYRICS_SUFFIXES = (".lrc", ".srt", ".vtt", ".txt")
 # A caption longer than this cannot be read in the time a line is sung (and is not a lyric).

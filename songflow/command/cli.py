@@ -8,9 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from songflow.ephemeral import start_temporary_server
-from songflow.fleet import DEFAULT_DEPLOYMENT
-from songflow.errors import InputError, ModelOutputError, SongflowError
+from songflow.command.ephemeral import start_temporary_server
+from songflow.command.fleet import DEFAULT_DEPLOYMENT
+from songflow.core.errors import InputError, ModelOutputError, SongflowError
 
 DEMO_INPUT = "demo-input"
 
@@ -52,20 +52,21 @@ def _settings(pairs: list[str] | None) -> dict[str, str]:
 def _check_settings(args: argparse.Namespace):
     """Preset, model ids and capabilities: usage errors before any stage runs. Returns the config."""
     import backends
-    from songflow.config import MODEL_STAGES, from_env
+    from flows.checks import check_settings
+    from songflow.core.config import MODEL_STAGES, from_env
 
     cfg = from_env(args.preset, **_model_settings(args))
     for stage in MODEL_STAGES:
         backends.check_model_id(cfg.model_for(stage).id)
-    backends.check_capabilities(cfg)
+    check_settings(cfg)
     return cfg
 
 
 def _check_files(audio: Path, lyrics: Path | None, cfg):
     """The song and its lyrics can be read: input errors before any output is written. Returns
     the decoded audio and the parsed lyrics (None without a lyrics file)."""
-    from songflow.audio import load_audio
-    from songflow.lyrics import check_fits, read_lyrics
+    from songflow.listening.audio import load_audio
+    from songflow.listening.lyrics import check_fits, read_lyrics
 
     parsed = read_lyrics(lyrics) if lyrics is not None else None
     y = load_audio(audio, cfg.analyze.sample_rate, max_minutes=cfg.analyze.max_minutes)
@@ -85,7 +86,7 @@ def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) ->
 
 def _song_outputs(audio: Path, args: argparse.Namespace, cfg, title: str | None = None):
     from flows.song import song_name
-    from songflow.store import SongOutputs
+    from songflow.core.store import SongOutputs
 
     return SongOutputs.for_song(Path(args.outputs) if args.outputs else cfg.outputs, song_name(audio, title))
 
@@ -128,8 +129,9 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
     if not args.verbose:
         _quiet()  # before anything imports Prefect: its log level is read then
     _check_inputs(audio, lyrics, args)
-    from songflow import progress
-    from songflow.config import prefect_defaults
+    from flows import progress as hook
+    from songflow.command import progress
+    from songflow.core.config import prefect_defaults
 
     prefect_defaults()
     start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
@@ -137,7 +139,7 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
 
     started = time.perf_counter()
     show = progress.for_stream(sys.stderr)
-    progress.use(show)
+    hook.use(show)
     try:
         video = make_video(
             audio=audio,
@@ -150,7 +152,7 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
         )
     finally:
         show.close()
-        progress.use(progress.Progress())
+        hook.use(hook.Progress())
     print(f"songflow: wrote {video} in {time.perf_counter() - started:.0f}s; report: {video.parent / 'report.html'}")
     _say_beat_doubts(video.parent)
     return video
@@ -175,8 +177,8 @@ def cmd_run(args: argparse.Namespace) -> None:
 def cmd_check(args: argparse.Namespace) -> None:
     """Every check a run makes before it starts, and stage 1's measurement of the music, in seconds:
     what a run would get, without running it."""
-    from songflow.beats import NO_PULSE
-    from stages.analyze import measure_song, place_lyrics
+    from songflow.listening.beats import NO_PULSE
+    from songflow.listening.measure import measure_song, place_lyrics
 
     audio, lyrics = Path(args.song), Path(args.lyrics) if args.lyrics else None
     cfg = _check_settings(args)
@@ -192,8 +194,8 @@ def cmd_check(args: argparse.Namespace) -> None:
 
 def find_songs(folder: Path) -> list[tuple[Path, Path | None]]:
     """Audio files in `folder`, each with the lyrics file of the same stem (.lrc, .srt, .vtt, .txt in that order)."""
-    from songflow.audio import AUDIO_SUFFIXES
-    from songflow.lyrics import LYRICS_SUFFIXES
+    from songflow.listening.audio import AUDIO_SUFFIXES
+    from songflow.listening.lyrics import LYRICS_SUFFIXES
 
     if not folder.is_dir():
         raise InputError(f"not a folder: {folder}")
@@ -211,7 +213,7 @@ def cmd_batch(args: argparse.Namespace) -> None:
     import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
-    from songflow.config import prefect_defaults
+    from songflow.core.config import prefect_defaults
 
     songs = find_songs(Path(args.folder))
     cfg = _check_settings(args)  # every input is checked before any run starts
@@ -260,7 +262,7 @@ def _need_server(command: str) -> None:
 def cmd_submit(args: argparse.Namespace) -> None:
     """One deployment run per song of a folder (idempotent: a song already submitted with the same
     content and settings is not started again), then one table of their progress."""
-    from songflow import fleet
+    from songflow.command import fleet
 
     _need_server("submit")
     songs = find_songs(Path(args.folder))
@@ -285,7 +287,7 @@ def cmd_submit(args: argparse.Namespace) -> None:
 def cmd_recover(args: argparse.Namespace) -> None:
     """Crashed (with --failed, also Failed) songflow runs back to the work pool's queue, capped;
     with --stale, silent Running runs are marked Crashed first."""
-    from songflow import fleet
+    from songflow.command import fleet
 
     _need_server("recover")
     done = fleet.recover(max_tries=args.max_crashes, deployment=args.deployment, stale=args.stale, failed=args.failed)
@@ -296,7 +298,7 @@ def cmd_recover(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     """Serve the flow so runs can be started from the Prefect UI or API with parameters."""
-    from songflow.config import prefect_defaults
+    from songflow.core.config import prefect_defaults
 
     prefect_defaults()
     start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
@@ -306,8 +308,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from songflow import synth
-    from songflow.config import from_env
+    from songflow.listening import synth
+    from songflow.core.config import from_env
 
     cfg = from_env(args.preset, outputs=args.outputs)
     wav, lrc, _ = synth.write_song(synth.DEMO, cfg.outputs / DEMO_INPUT)
@@ -316,7 +318,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_make_song(args: argparse.Namespace) -> None:
-    from songflow import synth
+    from songflow.listening import synth
 
     spec = synth.DEMO if args.demo else synth.short_spec(bpm=args.bpm)
     wav, lrc, truth = synth.write_song(spec, Path(args.folder), stem=args.stem)
@@ -403,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     if not args.verbose:  # a run failing with a songflow error: its one line, not Prefect's records too
-        from songflow.quiet import hide_reported_failures
+        from songflow.command.quiet import hide_reported_failures
 
         hide_reported_failures()
     try:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from schemas.analysis import SongAnalysis
 from schemas.scenes import ScenePlan
 from schemas.shots import ShotList
-from songflow.vocab import content_words, words
+from songflow.words.vocab import content_words, words
 
 MIN_PROMPT_WORDS = 8
 COPY_RUN = 5  # this many lyric words in a row is a copied line, not an image

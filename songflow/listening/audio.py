@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from songflow.errors import InputError
+from songflow.core.errors import InputError
 
 AUDIO_SUFFIXES = (".wav", ".mp3", ".ogg", ".flac")
 # Below this peak level (about -60 dBFS) a file is treated as silent.

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from songflow.fsutil import sha256_file
+from songflow.core.fsutil import sha256_file
 
 FLOW = "songflow"
 DEFAULT_DEPLOYMENT = "songflow/songflow"

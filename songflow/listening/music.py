@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from songflow.beats import BeatGrid, TempoCheck, check_tempo, onset_share, track
+from songflow.listening.beats import BeatGrid, TempoCheck, check_tempo, onset_share, track
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class MusicFeatures:
     # (start, end) of stretches where a voice is likely.
     vocals: list[tuple[float, float]] = field(default_factory=list)
     # Which tracker found the beats, the share of its beats on an onset, and its tempo against an
-    # estimate made another way (see songflow.beats).
+    # estimate made another way (see songflow.listening.beats).
     tracker: str = "librosa"
     beat_confidence: float = 1.0
     tempo_check: TempoCheck | None = None

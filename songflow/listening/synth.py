@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from songflow.fsutil import atomic_path, write_text_atomic
+from songflow.core.fsutil import atomic_path, write_text_atomic
 
 SR = 22050
 
@@ -350,7 +350,7 @@ def write_song(spec: SongSpec, folder: Path, stem: str | None = None) -> tuple[P
     """Write `<stem>.wav` and `<stem>.lrc` into `folder`; return their paths and the truth."""
     import soundfile as sf
 
-    from songflow.fsutil import slugify
+    from songflow.core.fsutil import slugify
 
     audio, truth = synthesize(spec)
     stem = stem or slugify(spec.title)

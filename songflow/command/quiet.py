@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from songflow.errors import SongflowError
+from songflow.core.errors import SongflowError
 
 RUN_LOGGERS = ("prefect.task_runs", "prefect.flow_runs")
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 
-from songflow.procs import die_with_parent
+from songflow.core.procs import die_with_parent
 
 
 @functools.cache

@@ -191,7 +191,7 @@ def cache_dir() -> Path:
 def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     """The preset, with SONGFLOW_MODEL[_<STAGE>] / SONGFLOW_OUTPUTS and explicit overrides applied."""
     if preset not in PRESETS:
-        from songflow.errors import InputError
+        from songflow.core.errors import InputError
 
         raise InputError(f"unknown preset {preset!r}; valid: {', '.join(PRESETS)}")
     cfg = PRESETS[preset]
@@ -220,14 +220,14 @@ def from_env(preset: str = "default", **overrides: object) -> PipelineConfig:
     for dotted, value in settings.items():  # "render.steps" -> "8": validated (and coerced) below
         section, _, key = dotted.partition(".")
         if not isinstance(merged.get(section), dict) or key not in merged[section]:
-            from songflow.errors import InputError
+            from songflow.core.errors import InputError
 
             raise InputError(f"unknown setting {dotted!r}; settings look like render.steps or assemble.crf")
         merged[section] = {**merged[section], key: None if value in ("", "none", "None") else value}
     try:  # validated again: overrides come from users
         return PipelineConfig.model_validate(merged)
     except ValidationError as exc:
-        from songflow.errors import InputError
+        from songflow.core.errors import InputError
 
         first = exc.errors(include_url=False)[0]
         raise InputError(f"bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc

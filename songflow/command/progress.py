@@ -1,8 +1,8 @@
 """What `songflow run` shows while it works: one line per stage, a bar for the per-shot stages.
 
-The flow reports to the current `Progress` (a no-op unless the CLI set one): `start` a stage
-(with a total for per-shot stages), `advance` it, `finish` it with its figure. On a terminal the
-display is rich's live progress (bar, count, ETA); otherwise one plain line per finished stage.
+The flow reports to the current progress hook (flows/progress.py); the command puts one of these
+there. On a terminal the display is rich's live progress (bar, count, ETA); otherwise one plain
+line per finished stage.
 """
 
 from __future__ import annotations
@@ -12,17 +12,7 @@ import threading
 import time
 from typing import TextIO
 
-
-class Progress:
-    """Receives the flow's stage events; this base class ignores them."""
-
-    def start(self, stage: str, total: int | None = None) -> None: ...
-
-    def advance(self, stage: str, n: int = 1) -> None: ...
-
-    def finish(self, stage: str, figure: str = "") -> None: ...
-
-    def close(self) -> None: ...
+from flows.progress import Progress
 
 
 class PlainProgress(Progress):
@@ -89,20 +79,6 @@ class RichProgress(Progress):
 
     def close(self) -> None:
         self.live.stop()
-
-
-_current: Progress = Progress()
-
-
-def current() -> Progress:
-    return _current
-
-
-def use(progress: Progress) -> Progress:
-    """Make `progress` the one the flow reports to; returns the one it replaces."""
-    global _current
-    previous, _current = _current, progress
-    return previous
 
 
 def for_stream(stream: TextIO) -> Progress:

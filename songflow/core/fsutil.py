@@ -20,7 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from songflow.errors import DiskFull
+from songflow.core.errors import DiskFull
 
 # Errors that mean "no room": a full disk, a used-up quota, a file past the size limit (RLIMIT_FSIZE).
 NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})

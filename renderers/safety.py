@@ -20,7 +20,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from songflow.errors import InputError
+from songflow.core.errors import InputError
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from songflow.errors import InputError, SongflowError
-from songflow.fsutil import no_room_is_disk_full, slugify, write_model_atomic
+from songflow.core.errors import InputError, SongflowError
+from songflow.core.fsutil import no_room_is_disk_full, slugify, write_model_atomic
 
 M = TypeVar("M", bound=BaseModel)
 

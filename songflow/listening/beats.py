@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from songflow.errors import InputError
+from songflow.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
