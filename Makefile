@@ -3,27 +3,30 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.songflow-installed
-MADMOM := $(VENV)/.songflow-madmom
+TEST_STAMP := $(VENV)/.songflow-test-installed
 
 COMFY_VENV := .venv-comfyui
 COMFY_STAMP := $(COMFY_VENV)/.songflow-installed
 
-.PHONY: setup demo test chromium postgres comfyui clean
+.PHONY: setup setup-test demo test chromium postgres comfyui clean
 
 setup: $(STAMP)
 
 # torch first, pinned to the CPU build (an unpinned torch pulls GBs of CUDA packages),
-# then the project under the pinned, proven dependency set in constraints.txt.
+# then the project under the pinned, proven dependency set in constraints.txt: the runtime only.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e .
 	touch $@
 
-# The tests also cover the opt-in madmom beat tracker (its models: CC BY-NC-SA 4.0, non-commercial).
-$(MADMOM): $(STAMP)
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench,madmom]'
+# The tests and benches, and every optional backend they cover: diffusers renderers, the llama.cpp
+# server, the opt-in madmom beat tracker (its models: CC BY-NC-SA 4.0, non-commercial).
+setup-test: $(TEST_STAMP)
+
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,bench,diffusion,llamacpp,madmom]'
 	touch $@
 
 demo: setup
@@ -32,7 +35,7 @@ demo: setup
 # The UI screenshot test drives Debian's Chromium and tests/test_postgres.py runs a Prefect server on
 # Debian's PostgreSQL 15 (both installed here when missing, as root); the ComfyUI tests run a real
 # ComfyUI server from its own venv (it needs torchvision, which the CPU torch of the main venv cannot take).
-test: setup $(MADMOM) chromium postgres comfyui
+test: setup-test chromium postgres comfyui
 	$(BIN)/python -m pytest -q
 
 chromium:
