@@ -1,4 +1,4 @@
-"""Renderers, chosen by an id string like models are.
+"""Renderers, chosen by an id string like models are; beside them the safety gate (safety.py).
 
 Keyframes (`--renderer`, `RenderConfig.renderer`):
     procedural                    offline procedural art (the default)
