@@ -18,6 +18,7 @@ from songflow.words.vocab import (
     HAIR, LEADS, LIGHTS, MEDIA, OUTFITS, PLACES_GENERIC, SUBJECTS_GENERIC, TIMES, WEATHER, loudness_word, lyric_nouns, noun_kind,
     section_roles, with_article,
 )
+from songflow.words.agreement import has_weather, lights_for, subjects_for
 from songflow.words.choose import Chooser, capitalize
 from stages._prompts import render_prompt, render_text
 
@@ -138,11 +139,8 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
     song_nouns = lyric_nouns(analysis.title + "\n" + "\n".join(line.text for line in analysis.lyrics))
     song_places = _phrases([n for n in song_nouns if noun_kind(n) == "place"])
     song_things = _phrases([n for n in song_nouns if noun_kind(n) != "place"])
-    style = StyleBible(
-        medium=ask.pick("Visual style:", MEDIA),
-        lighting=ask.pick("Lighting:", LIGHTS),
-        recurring_motif=ask.pick_phrase("Recurring motif:", song_things or list(SUBJECTS_GENERIC)),
-    )
+    medium = ask.pick("Visual style:", MEDIA)
+    motif = ask.pick_phrase("Recurring motif:", song_things or list(SUBJECTS_GENERIC))
     # A sung song has a lead who recurs in its sung scenes, with one fixed look: the song's own
     # people first, then stock leads; hair and clothes from short lists.
     cast: list[Character] = []
@@ -167,10 +165,14 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
         places = _phrases([n for n in here if noun_kind(n) == "place"])
         place = scene_ask.pick_phrase("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place, used))
         when = scene_ask.pick_phrase("Time of day:", TIMES, exclude=[conditions[0]] if conditions else [])
-        weather = scene_ask.pick_phrase("Weather:", WEATHER, exclude=[conditions[1]] if conditions else [])
+        # Indoors there is no weather; outdoors, not the weather of the scene before.
+        weather = scene_ask.pick_phrase("Weather:", WEATHER, exclude=[conditions[1]] if conditions else []) if has_weather(place) else ""
+        setting = " ".join(w for w in (place, when, weather) if w)
         things = _phrases([n for n in here if noun_kind(n) != "place"])
-        subject = scene_ask.pick_phrase("Main subject:", _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject, used))
-        light = scene_ask.pick("Light:", LIGHTS, exclude=[previous.light] if previous else [])
+        subjects = subjects_for(setting, _tier(things, song_things + list(SUBJECTS_GENERIC), previous_subject, used))
+        subject = scene_ask.pick_phrase("Main subject:", subjects or subjects_for(setting, SUBJECTS_GENERIC))
+        # Only lights that can shine there and then (no noon sun at dawn, no strobe in a field).
+        light = scene_ask.pick("Light:", lights_for(setting, LIGHTS), exclude=[previous.light] if previous else [])
         camera = scene_ask.pick_phrase("Camera move:", CAMERA_WORDS, exclude=[previous.camera] if previous else [])
         before = previous_palette
         palette = PaletteDraft(  # no tone as in the scene before: a new section looks new
@@ -180,11 +182,14 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
             accent=scene_ask.pick("Accent colour:", list(ACCENTS), exclude=[before.accent] if before else []),
         )
         scenes.append(
-            _scene(section, setting=f"{place} {when} {weather}", subject=subject, camera=camera, light=light, palette=palette.hex(),
+            _scene(section, setting=setting, subject=subject, camera=camera, light=light, palette=palette.hex(),
                    characters=[c.name for c in cast] if section.lyrics else [])
         )
         previous_place, previous_subject, previous_palette, previous = place, subject, palette, scenes[-1]
         used |= {place, subject}
         conditions = (when, weather)
         log.info("scene %d: %s in %s", section.index, subject, scenes[-1].setting)
+    # The look's lighting runs through every shot: one that fits every scene's time and place.
+    fits = [o for o in LIGHTS if all(lights_for(sc.setting, [o]) for sc in scenes)]
+    style = StyleBible(medium=medium, lighting=ask.pick("Lighting:", fits or list(LIGHTS)), recurring_motif=motif)
     return ScenePlan(duration=analysis.duration, style=style, characters=cast, scenes=scenes, model=model.id)

@@ -3,8 +3,9 @@
 It reads the hand-offs only (analysis, scene plan, shot list), so it judges any model the same
 way: fragments (a phrase field of fewer than two words, leading or trailing punctuation, a lyric
 line or a run of 5 lyric words copied), prompts that repeat inside a scene, prompts missing a
-subject, a setting, a shot size or the light, a scene set where the scene before it was, and how
-much of what was written comes from this song rather than another.
+subject, a setting, a shot size or the light, a scene set where the scene before it was, words that
+contradict each other (agreement.py: sun at midnight, a strobe in a wheat field, rain indoors, a
+forest inside a diner), and how much of what was written comes from this song rather than another.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel, Field
 from schemas.analysis import SongAnalysis
 from schemas.scenes import ScenePlan
 from schemas.shots import ShotList
+from songflow.words.agreement import clashes, light_clash
 from songflow.words.vocab import content_words, words
 
 MIN_PROMPT_WORDS = 8
@@ -62,6 +64,7 @@ class WordReport(BaseModel):
     shots: int
     repeated_share: float
     setting_repeats: list[Problem]
+    contradictions: list[Problem] = Field(default_factory=list)
     overlap: Overlap
     passed: bool
     failures: list[str]
@@ -171,6 +174,7 @@ def check_words(analysis: SongAnalysis, plan: ScenePlan, shots: ShotList, *, oth
         for a, b in zip(plan.scenes, plan.scenes[1:])
         if _norm(a.setting) == _norm(b.setting)
     ]
+    contradictions = contradictions_in(plan, shots)
     written = written_words(plan, shots)
     own_text = " ".join(lines + list(analysis.interpretation.imagery) + [analysis.title])
     overlap = Overlap(
@@ -187,6 +191,9 @@ def check_words(analysis: SongAnalysis, plan: ScenePlan, shots: ShotList, *, oth
         failures.append(f"{share:.0%} of prompts repeat within their scene (limit {MAX_REPEATED_SHARE:.0%})")
     if setting_repeats:
         failures.append(f"{len(setting_repeats)} scenes keep the setting of the scene before")
+    if contradictions:
+        first = contradictions[0]
+        failures.append(f"{len(contradictions)} contradictions, first {first.where}: {first.text!r} ({first.why})")
     return WordReport(
         fragments=fragments,
         prompt_problems=prompt_problems,
@@ -194,7 +201,25 @@ def check_words(analysis: SongAnalysis, plan: ScenePlan, shots: ShotList, *, oth
         shots=len(shots.shots),
         repeated_share=round(share, 3),
         setting_repeats=setting_repeats,
+        contradictions=contradictions,
         overlap=overlap,
         passed=not failures,
         failures=failures,
     )
+
+
+def contradictions_in(plan: ScenePlan, shots: ShotList) -> list[Problem]:
+    """Each scene's setting against its subject, its light and the style's lighting; each shot's
+    setting against its subject and what its prompt says of the light."""
+    out = []
+    for s in plan.scenes:
+        where = f"plan.scenes[{s.index}]"
+        for why in clashes(s.setting, s.subject, s.light or ""):
+            out.append(Problem(where=where, text=f"{s.subject} in {s.setting}" + (f", {s.light}" if s.light else ""), why=why))
+        why = light_clash(plan.style.lighting, s.setting)
+        if why:
+            out.append(Problem(where=f"plan.style.lighting / {where}", text=f"{plan.style.lighting} for {s.setting}", why=why))
+    for shot in shots.shots:
+        found = clashes(shot.setting, shot.subject) + [w for w in [light_clash(shot.prompt, shot.setting)] if w]
+        out += [Problem(where=f"shots[{shot.index}].prompt", text=shot.prompt, why=why) for why in found]
+    return out
