@@ -8,17 +8,19 @@ TEST_STAMP := $(VENV)/.songflow-test-installed
 COMFY_VENV := .venv-comfyui
 COMFY_STAMP := $(COMFY_VENV)/.songflow-installed
 
-.PHONY: setup setup-test demo test chromium postgres comfyui clean
+.PHONY: setup setup-test demo test chromium espeak postgres comfyui clean
 
 setup: $(STAMP)
 
 # torch first, pinned to the CPU build (an unpinned torch pulls GBs of CUDA packages),
-# then the project under the pinned, proven dependency set in constraints.txt: the runtime only.
+# then the project under the pinned, proven dependency set in constraints.txt: the runtime only;
+# then the music tagger's weights, musicnn's files without its pins (numpy<1.17 and TensorFlow).
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -c constraints.txt -e .
+	$(BIN)/python -m pip install -q --no-deps musicnn==0.1.0
 	touch $@
 
 # The tests and benches, and every optional backend they cover: diffusers renderers, the llama.cpp
@@ -32,14 +34,18 @@ $(TEST_STAMP): $(STAMP)
 demo: setup
 	$(BIN)/songflow demo
 
-# The UI screenshot test drives Debian's Chromium and tests/test_postgres.py runs a Prefect server on
+# The UI screenshot test drives Debian's Chromium, the voice tests Debian's espeak-ng, and tests/test_postgres.py runs a Prefect server on
 # Debian's PostgreSQL 15 (both installed here when missing, as root); the ComfyUI tests run a real
 # ComfyUI server from its own venv (it needs torchvision, which the CPU torch of the main venv cannot take).
-test: setup-test chromium postgres comfyui
+test: setup-test chromium espeak postgres comfyui
 	$(BIN)/python -m pytest -q
 
 chromium:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# The voice tests speak over a generated backing with Debian's espeak-ng.
+espeak:
+	@command -v espeak-ng >/dev/null || (apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null)
 
 # The tests start their own throwaway cluster from these binaries (tests/postgres_server.py).
 postgres:

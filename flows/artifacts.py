@@ -29,7 +29,8 @@ def publish_analysis(out: SongOutputs, a: SongAnalysis) -> None:
     create_table_artifact(
         key=artifact_key(out, "analysis"),
         table=rows,
-        description=f"Stage 1: {a.title}, {a.duration:.1f}s, {a.tempo:.0f} BPM, {len(a.beats)} beats. Mood: {a.interpretation.mood}",
+        description=f"Stage 1: {a.title}, {a.duration:.1f}s, {a.tempo:.0f} BPM, {len(a.beats)} beats. Mood: {a.interpretation.mood}; "
+        f"genre: {a.interpretation.genre}" + (f"; heard: {', '.join(f'{t.tag} {t.score:.2f}' for t in a.tags.song[:5])}" if a.tags else ""),
     )
 
 

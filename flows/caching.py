@@ -23,7 +23,7 @@ from stages._prompts import prompt_digest
 
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {
-    "analyze": 5,
+    "analyze": 6,
     "plan": 5,
     "shots": 4,
     "render": 2,

@@ -121,7 +121,7 @@ def _make_video(audio, lyrics, from_stage, cfg: PipelineConfig, name: str, out: 
         out.save("analysis", analysis)
     publish_analysis(out, analysis)
     labels = "".join(s.label for s in analysis.sections)
-    show.finish("analyze", f"{analysis.tempo:.0f} BPM, {len(analysis.sections)} sections {labels}, {len(analysis.lyrics)} lyric lines; mood: {analysis.interpretation.mood}")
+    show.finish("analyze", f"{analysis.tempo:.0f} BPM, {len(analysis.sections)} sections {labels}, {len(analysis.lyrics)} lyric lines; {analysis.interpretation.genre}, {analysis.interpretation.mood}")
 
     show.start("plan")
     if from_disk("plan"):

@@ -71,6 +71,44 @@ class Hearing(Strict):
     windows: list[HeardPart] = Field(min_length=1)
 
 
+class TagScore(Strict):
+    tag: str = Field(max_length=40, description="'mtt:<tag>' (MagnaTagATune tagger) or 'msd:<tag>' (Million Song Dataset tagger).")
+    score: float = Field(ge=0, le=1)
+
+
+class SectionTags(Strict):
+    index: int = Field(ge=0)
+    top: list[TagScore] = Field(max_length=10, description="The section's strongest tags, strongest first.")
+    voice: float = Field(ge=0, le=1, description="Share of the section the tagger hears a voice in.")
+
+
+class TagRow(Strict):
+    tag: str = Field(max_length=40)
+    scores: list[Annotated[float, Field(ge=0, le=1)]] = Field(description="One score per window.")
+
+
+class Options(Strict):
+    """What the chooser was offered for one word, and why."""
+
+    offered: list[str] = Field(min_length=1)
+    from_tags: bool = Field(description="True: only the options a heard tag supports; False: no option's tag was heard, so all were offered.")
+
+
+class MusicTags(Strict):
+    """What the music tagger heard: tag scores for the song, each section and each window."""
+
+    tagger: str = Field(description="The tagger and its models.")
+    threshold: float = Field(ge=0, le=1, description="A tag at or above this score counts as heard.")
+    window: float = Field(gt=0, description="Seconds per window.")
+    starts: list[float] = Field(min_length=1, description="Start of each window, seconds.")
+    song: list[TagScore] = Field(max_length=12, description="The song's strongest tags (mean over its windows), strongest first.")
+    sections: list[SectionTags]
+    taggram: list[TagRow] = Field(max_length=24, description="The song's strongest tags, window by window (the report draws it).")
+    voice_share: float = Field(ge=0, le=1, description="Share of the song's windows the tagger hears a voice in.")
+    genre: Options
+    mood: Options
+
+
 class SectionNote(Strict):
     """What Gemma writes for one section."""
 
@@ -107,6 +145,7 @@ class SongAnalysis(Strict):
     lyrics_source: Literal["lrc", "srt", "vtt", "txt", "heard", "none"]
     lyrics: list[LyricLine] = Field(default_factory=list)
     heard: Hearing | None = Field(None, description="What an audio model heard, when stage 1 listened.")
+    tags: MusicTags | None = Field(None, description="What the music tagger heard (analyze.tagger); None when it is off.")
     interpretation: SongInterpretation
     model: str = Field(description="Model id that wrote the interpretation.")
 
@@ -127,6 +166,11 @@ class SongAnalysis(Strict):
                 f"interpretation has {len(self.interpretation.sections)} section notes "
                 f"for {len(self.sections)} sections"
             )
+        if self.tags is not None:
+            if [t.index for t in self.tags.sections] != list(range(len(self.sections))):
+                raise ValueError("tags must have one entry per section, in order")
+            if any(len(row.scores) != len(self.tags.starts) for row in self.tags.taggram):
+                raise ValueError("every taggram row must have one score per window")
         for line in self.lyrics:
             if line.end > self.duration + TIME_EPS:
                 raise ValueError(f"lyric line {line.text!r} ends after the song ({line.end:.2f}s)")

@@ -11,7 +11,10 @@ import numpy as np
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from schemas.analysis import BeatCheck, HeardPart, HeardWindow, Hearing, LyricLine, Section, SongAnalysis, SongInterpretation, VocalRegion
+from schemas.analysis import (
+    BeatCheck, HeardPart, HeardWindow, Hearing, LyricLine, MusicTags, Options, Section, SectionTags, SongAnalysis, SongInterpretation, TagRow,
+    TagScore, VocalRegion,
+)
 from schemas.common import exact_items
 from songflow.listening.audio import load_audio
 from songflow.core.fsutil import sha256_file
@@ -19,7 +22,10 @@ from songflow.core.config import AnalyzeConfig, ModelConfig
 from songflow.listening.lyrics import Lyrics
 from songflow.listening.measure import lay_along, measure_song, place_lyrics
 from songflow.listening.music import ENERGY_RATE, MusicFeatures
-from songflow.words.vocab import FEELINGS, GENRES, MOODS, PLACES_GENERIC, SUBJECTS_GENERIC, THEMES, loudness_word, lyric_nouns, section_roles, with_article
+from songflow.words.vocab import (
+    GENRE_TAGS, INSTRUMENT_TAGS, MOOD_TAGS, PLACES_GENERIC, SUBJECTS_GENERIC, THEMES, feelings_for, loudness_word, lyric_nouns, section_roles,
+    with_article,
+)
 from songflow.words.choose import Chooser, capitalize, join_words
 from stages._prompts import render_prompt, render_text
 
@@ -163,10 +169,13 @@ def analyze_song(
         for i, ((a, b, e), label) in enumerate(zip(spans, features.labels, strict=True))
     ]
     title = title or Path(audio_path).stem.replace("_", " ").replace("-", " ").title()
+    tags = music_tags(features, sections, cfg)
+    if tags is not None:
+        log.info("heard: %s", ", ".join(f"{t.tag} {t.score:.2f}" for t in tags.song[:6]))
     if model.writes_freely:
-        interpretation = _write_interpretation(model, model_cfg, title, features, sections, lines, heard)
+        interpretation = _write_interpretation(model, model_cfg, title, features, sections, lines, heard, tags)
     else:
-        interpretation = choose_interpretation(model, model_cfg, title, features, sections, lines, heard)
+        interpretation = choose_interpretation(model, model_cfg, title, features, sections, lines, heard, tags)
     return SongAnalysis(
         title=title,
         audio_path=str(Path(audio_path).resolve()),
@@ -185,12 +194,13 @@ def analyze_song(
         lyrics_source=lyrics.source if lyrics else ("heard" if lines else "none"),
         lyrics=lines,
         heard=heard,
+        tags=tags,
         interpretation=interpretation,
         model=model.id,
     )
 
 
-def _write_interpretation(model, model_cfg, title, features, sections, lines, heard) -> SongInterpretation:
+def _write_interpretation(model, model_cfg, title, features, sections, lines, heard, tags: MusicTags | None = None) -> SongInterpretation:
     """A model that writes: mood, genre, themes, imagery and section notes in its own words."""
     messages = render_prompt(
         "analyze",
@@ -200,7 +210,7 @@ def _write_interpretation(model, model_cfg, title, features, sections, lines, he
         sections=_section_lines(sections),
         lyrics="\n".join(line.text for line in lines) or "(none given)",
         n_sections=len(sections),
-        heard=_heard_lines(heard),
+        heard=_heard_lines(heard) + _tag_lines(tags),
     )
     draft = generate_structured(
         model,
@@ -219,9 +229,11 @@ def song_shape(sections: list[Section]) -> str:
     return capitalize(", ".join(f"{loudness_word(s.energy)} {role}" for s, role in zip(sections, roles)))
 
 
-def choose_interpretation(model, model_cfg, title, features, sections, lines, heard) -> SongInterpretation:
-    """A model that chooses: mood, genre and themes from vocabularies, imagery from the lyrics' nouns
-    (or, with no lyrics, from stock images), a feeling per section; code writes the phrases."""
+def choose_interpretation(model, model_cfg, title, features, sections, lines, heard, tags: MusicTags | None = None) -> SongInterpretation:
+    """A model that chooses: mood and genre among the options the tagger's tags support (all of
+    them when it heard none, or is off), themes from a vocabulary, imagery from the lyrics' nouns
+    and the instruments heard (or, with no lyrics, from stock images), a feeling per section that
+    fits its energy; code writes the phrases, naming the instrument that leads a section."""
     lyrics_text = "\n".join(line.text for line in lines)
     doc = render_text(
         "analyze.choose",
@@ -230,19 +242,25 @@ def choose_interpretation(model, model_cfg, title, features, sections, lines, he
         duration=f"{features.duration:.0f}",
         shape=song_shape(sections),
         lyrics=lyrics_text or "(instrumental, no words)",
-        heard=_heard_lines(heard),
+        heard=_heard_lines(heard) + _tag_lines(tags),
     )
     ask = Chooser(model, doc, seed=model_cfg.seed)
-    mood = ask.pick("Mood of the song:", MOODS)
-    genre = ask.pick("Genre:", GENRES)
+    mood = ask.pick("Mood of the song:", tags.mood.offered if tags else list(MOOD_TAGS))
+    genre = ask.pick("Genre:", tags.genre.offered if tags else list(GENRE_TAGS))
     themes = ask.top("Themes:", THEMES, 3)
+    instruments = [image for image, _ in heard_instruments(features.taggram.mean(), tags.threshold)] if tags else []
     nouns = lyric_nouns(f"{title}\n{lyrics_text}")
     if nouns:
         images = [with_article(n) for n in ask.top("The most striking image of the song: the", nouns, 5)]
         if len(images) < 2:
-            images += ask.top("An image that fits the song:", SUBJECTS_GENERIC, 2 - len(images))
-    else:
-        images = ask.top("An image that fits the song:", SUBJECTS_GENERIC + PLACES_GENERIC, 4)
+            images += ask.top("An image that fits the song:", instruments + list(SUBJECTS_GENERIC), 2 - len(images))
+        elif instruments and len(images) == 5:
+            images[-1] = ask.pick("An instrument the video can show:", instruments)
+        elif instruments:
+            images.append(ask.pick("An instrument the video can show:", instruments))
+    else:  # nothing sung to film: the instrument heard leads the images
+        lead = [ask.pick("An instrument the video can show:", instruments)] if instruments else []
+        images = lead + ask.top("An image that fits the song:", list(SUBJECTS_GENERIC + PLACES_GENERIC), 4 - len(lead))
     roles = section_roles([(bool(s.lyrics), s.energy) for s in sections])
     notes = []
     for s, role in zip(sections, roles):
@@ -252,9 +270,91 @@ def choose_interpretation(model, model_cfg, title, features, sections, lines, he
             + (" / ".join(line.text for line in s.lyrics) or "no words"),
             seed=model_cfg.seed,
         )
-        feeling = part.pick("This part feels", FEELINGS)
+        feeling = part.pick("This part feels", feelings_for(s.energy))
         seen = [with_article(n) for n in lyric_nouns(" ".join(line.text for line in s.lyrics))][:3]
-        notes.append({"description": f"{capitalize(feeling)} {role} with {join_words(seen)}" if seen else f"{capitalize(feeling)} {role}, {mood}"})
+        lead = section_lead(features, s, tags.threshold) if tags else None
+        head = f"{capitalize(feeling)} {role}" + (f", {lead}-driven" if lead else "")
+        notes.append({"description": f"{head} with {join_words(seen)}" if seen else f"{head}, {mood}"})
     return SongInterpretation.model_validate(
         {"mood": mood, "genre": genre, "themes": themes, "imagery": images[:5], "sections": notes}
     )
+
+
+# ---------------------------------------------------------------- what the tagger heard
+
+SONG_TAGS = 10  # tags kept for the song, each section (top) and the taggram rows
+TAGGRAM_ROWS = 16
+
+
+def music_tags(features: MusicFeatures, sections: list[Section], cfg: AnalyzeConfig) -> MusicTags | None:
+    """The tagger's taggram summed up for the song and each section, with the genre and mood
+    options its tags support; None when the tagger is off."""
+    taggram = features.taggram
+    if taggram is None or not len(taggram.starts):
+        return None
+    from songflow.listening.voice import voiced_windows
+
+    means = taggram.mean()
+    ranked = sorted(means, key=lambda t: -means[t])
+    voiced = voiced_windows(taggram, cfg.voice_threshold)
+    per_section = []
+    for s in sections:
+        rows = (taggram.starts < s.end) & (taggram.starts + taggram.window > s.start)
+        per_section.append(SectionTags(
+            index=s.index,
+            top=[TagScore(tag=t, score=round(v, 3)) for t, v in taggram.top(SONG_TAGS, s.start, s.end)],
+            voice=round(float(voiced[rows].mean()) if rows.any() else 0.0, 3),
+        ))
+    return MusicTags(
+        tagger=f"musicnn ({taggram.model})",
+        threshold=cfg.tag_threshold,
+        window=round(taggram.window, 4),
+        starts=[round(float(t), 3) for t in taggram.starts],
+        song=[TagScore(tag=t, score=round(means[t], 3)) for t in ranked[:SONG_TAGS]],
+        sections=per_section,
+        taggram=[TagRow(tag=t, scores=[round(float(v), 3) for v in taggram.column(t)]) for t in ranked[:TAGGRAM_ROWS]],
+        voice_share=round(float(voiced.mean()), 3),
+        genre=supported(GENRE_TAGS, means, cfg.tag_threshold, cfg.tag_share),
+        mood=supported(MOOD_TAGS, means, cfg.tag_threshold, cfg.tag_share),
+    )
+
+
+def supported(options: dict[str, tuple[str, ...]], means: dict[str, float], threshold: float, share: float = 0.0) -> Options:
+    """The options whose best tag scores at least `threshold` and at least `share` of the best
+    option's; all of them when no option's tag reaches `threshold`."""
+    support = {o: max(means.get(t, 0.0) for t in tags) for o, tags in options.items()}
+    best = max(support.values())
+    if best < threshold:
+        return Options(offered=list(options), from_tags=False)
+    return Options(offered=[o for o in options if support[o] >= max(threshold, share * best)], from_tags=True)
+
+
+def heard_instruments(means: dict[str, float], threshold: float) -> list[tuple[str, str]]:
+    """(image, word) of each instrument whose tags' mean scores reach its share of `threshold`,
+    strongest first."""
+    found = []
+    for word, (image, names) in INSTRUMENT_TAGS.items():
+        score = max(means.get(t, 0.0) for t in names)
+        if score >= threshold * INSTRUMENT_SHARE:
+            found.append((score, image, word))
+    return [(image, word) for _, image, word in sorted(found, reverse=True)]
+
+
+# Instruments are quieter tags than genres (a metal guitar is heard as "rock" and "metal" first):
+# one counts as heard at this share of the tag threshold.
+INSTRUMENT_SHARE = 0.5
+
+
+def section_lead(features: MusicFeatures, section: Section, threshold: float) -> str | None:
+    """The instrument that leads `section`, when the tagger hears one there."""
+    found = heard_instruments(features.taggram.mean(section.start, section.end), threshold)
+    return found[0][1] if found else None
+
+
+def _tag_lines(tags: MusicTags | None) -> str:
+    if tags is None:
+        return ""
+    heard = ", ".join(f"{t.tag.split(':', 1)[1]} {t.score:.2f}" for t in tags.song[:8])
+    return (f"\nA music tagger hears: {heard}."
+            + (f"\nGenres it supports: {', '.join(tags.genre.offered)}." if tags.genre.from_tags else "")
+            + (f"\nMoods it supports: {', '.join(tags.mood.offered)}." if tags.mood.from_tags else ""))

@@ -163,7 +163,9 @@ def choose_scenes(analysis: SongAnalysis, model: TextModel, model_cfg: ModelConf
         )
         # The section's own nouns when it has any; else the song's, then stock ones.
         places = _phrases([n for n in here if noun_kind(n) == "place"])
-        place = scene_ask.pick_phrase("Setting:", _tier(places, song_places + list(PLACES_GENERIC), previous_place, used))
+        # The section's own places, else the song's (other than the scene before's), else stock ones.
+        own = places or [p for p in song_places if p != previous_place]
+        place = scene_ask.pick_phrase("Setting:", _tier(own, song_places + list(PLACES_GENERIC), previous_place, used))
         when = scene_ask.pick_phrase("Time of day:", TIMES, exclude=[conditions[0]] if conditions else [])
         # Indoors there is no weather; outdoors, not the weather of the scene before.
         weather = scene_ask.pick_phrase("Weather:", WEATHER, exclude=[conditions[1]] if conditions else []) if has_weather(place) else ""

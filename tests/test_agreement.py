@@ -24,6 +24,7 @@ from songflow.words.agreement import clashes, has_weather, lights_for, subjects_
         ("a bedroom at night in light rain", "a singer", "warm candlelight", "rain indoors"),
         ("a subway car in falling snow", "a stranger", "", "snow indoors"),
         ("a hotel room at dusk", "the sea", "", "sea inside"),
+        ("the canyon at dawn under storm clouds", "the dust", "streetlight glow", "streetlight or neon away from streets"),
     ],
 )
 def test_words_that_contradict_each_other_are_flagged(setting, subject, light, why):

@@ -189,7 +189,20 @@ def cmd_check(args: argparse.Namespace) -> None:
     out = _song_outputs(audio, args, cfg, args.title)
     out.check_free()
     print(f"songflow: ok: {audio.name}: {f.duration:.1f} s, {f.tempo:.1f} BPM ({pulse}), {len(f.sections)} sections, "
-          f"{len(lines)} lyric lines; outputs go to {out.root}")
+          f"{len(lines)} lyric lines{_heard(f, cfg.analyze)}; outputs go to {out.root}")
+
+
+def _heard(f, cfg) -> str:
+    """'; heard: metal 0.87, rock 0.70, loud 0.50; voice in 0% of it': what the tagger heard."""
+    if f.taggram is None or not len(f.taggram.starts):
+        return ""
+    from songflow.listening.voice import voice_share
+
+    names: dict[str, float] = {}
+    for tag, score in f.taggram.top(12):  # the two taggers share some names: the stronger one
+        names.setdefault(tag.split(":", 1)[1], score)
+    top = ", ".join(f"{name} {score:.2f}" for name, score in list(names.items())[:4])
+    return f"; heard: {top}; voice in {voice_share(f.vocals, f.duration):.0%} of it"
 
 
 def find_songs(folder: Path) -> list[tuple[Path, Path | None]]:

@@ -56,6 +56,17 @@ class AnalyzeConfig(_Frozen):
     # Longest audio window sent at once (Gemma 4's feature extractor takes 30 s).
     listen_window_seconds: float = Field(30.0, gt=1, le=30)
     max_listen_windows: int = Field(8, ge=1, le=16)
+    # The music tagger (songflow/listening/tagger.py): musicnn's MagnaTagATune and Million Song
+    # Dataset taggers. What they hear narrows the genres and moods offered, names the instruments
+    # and confirms the voice; none (`--set analyze.tagger=none`) turns it off.
+    tagger: Literal["musicnn"] | None = "musicnn"
+    # A genre or mood is offered when its best tag scores at least tag_threshold and at least
+    # tag_share of the best-supported option's (both fitted on the tuning recordings: BENCHMARKS.md).
+    tag_threshold: float = Field(0.13, ge=0, le=1)
+    tag_share: float = Field(0.35, ge=0, le=1)
+    # A 3 s window holds a voice when its strongest voice tag outscores its strongest no-voice tag
+    # by at least this (songflow/listening/voice.py; fitted as above).
+    voice_threshold: float = Field(0.06, ge=0, le=1)
 
 
 class PlanConfig(_Frozen):

@@ -6,6 +6,7 @@ The command's pre-run check (`songflow check`) and stage 1 both measure here, so
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from schemas.analysis import LyricLine
 from songflow.core.config import AnalyzeConfig
@@ -16,8 +17,9 @@ log = logging.getLogger(__name__)
 
 
 def measure_song(y, cfg: AnalyzeConfig) -> MusicFeatures:
-    """Stage 1's measurement of the music (beats, sections, energy, voice) under its config."""
-    return measure_music(
+    """Stage 1's measurement of the music (beats, sections, energy, voice) under its config, and
+    what the music tagger hears in it (analyze.tagger): the voice is kept where the tagger hears one."""
+    features = measure_music(
         y,
         cfg.sample_rate,
         hop_length=cfg.hop_length,
@@ -27,6 +29,13 @@ def measure_song(y, cfg: AnalyzeConfig) -> MusicFeatures:
         max_sections=cfg.max_sections,
         label_distance=cfg.label_distance,
     )
+    if cfg.tagger is None:
+        return features
+    from songflow.listening import tagger, voice
+
+    taggram = tagger.tag(y, cfg.sample_rate)
+    vocals = voice.confirm_voice(features.vocals, taggram, cfg.voice_threshold, features.duration)
+    return replace(features, taggram=taggram, vocals=vocals)
 
 
 # A vocal region starting this close to the next line's start belongs to that line.

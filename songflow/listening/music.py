@@ -28,6 +28,8 @@ class MusicFeatures:
     tracker: str = "librosa"
     beat_confidence: float = 1.0
     tempo_check: TempoCheck | None = None
+    # What the music tagger heard (tagger.Taggram), when it ran.
+    taggram: object | None = None
 
 
 ENERGY_RATE = 10  # Hz

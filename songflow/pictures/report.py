@@ -17,6 +17,7 @@ from schemas.qa import QAReport, ShotQA
 from schemas.shots import Shot, ShotList
 from schemas.timing import TimingReport
 from songflow.core.fsutil import write_text_atomic
+from songflow.pictures.taggram import taggram_image
 from songflow.pictures.timeline import DIM, clock, section_colour, timeline_image
 
 # HTML thumbnails: JPEG this wide keeps a 60-shot report around 2-3 MB.
@@ -68,6 +69,15 @@ def html_report(
         for s, note in zip(analysis.sections, interp.sections)
     )
 
+    tag_png = taggram_image(analysis)
+    heard = "" if tag_png is None else (
+        '<section id="heard">\n  <h2>Heard</h2>\n'
+        f'  <p class="meta">{e(", ".join(f"{t.tag.split(chr(58), 1)[1]} {t.score:.2f}" for t in analysis.tags.song[:8]))}; '
+        f'genres offered {"from the tags" if analysis.tags.genre.from_tags else "(none heard: all)"}: {e(", ".join(analysis.tags.genre.offered))}</p>\n'
+        f'  <img class="timeline" src="data:image/png;base64,{base64.b64encode(tag_png).decode()}" '
+        f'alt="Taggram of {e(analysis.title)}: the tagger\'s strongest tags over time">\n</section>\n'
+    )
+
     cards = "".join(_card_html(shot, entry, analysis, root, by_shot.get(shot.index)) for shot, entry in zip(shots.shots, report.shots, strict=True))
 
     page = f"""<!doctype html>
@@ -86,11 +96,12 @@ def html_report(
   <p>{timing_badge} {qa_badge}</p>
   <dl class="interp">
     <dt>Mood</dt><dd>{e(interp.mood)}</dd>
+    <dt>Genre</dt><dd>{e(interp.genre or "")}</dd>
     <dt>Themes</dt><dd>{"".join(f'<span class="chip">{e(t)}</span>' for t in interp.themes)}</dd>
     <dt>Imagery</dt><dd>{"".join(f'<span class="chip">{e(t)}</span>' for t in interp.imagery)}</dd>
   </dl>
   <nav class="files">{" ".join(links)}</nav>
-  <nav class="toc"><a href="#timeline">Timeline</a> <a href="#sections">Sections</a> <a href="#storyboard">Storyboard</a> <a href="#timing">Timing</a></nav>
+  <nav class="toc"><a href="#timeline">Timeline</a> <a href="#heard">Heard</a> <a href="#sections">Sections</a> <a href="#storyboard">Storyboard</a> <a href="#timing">Timing</a></nav>
 </header>
 <main>
 <section id="timeline">
@@ -98,7 +109,7 @@ def html_report(
   <img class="timeline" src="data:image/png;base64,{base64.b64encode(png).decode()}"
        alt="Timeline of {e(analysis.title)}: waveform, energy, sections, beats, cuts, lyric lines and voice">
 </section>
-<section id="sections">
+{heard}<section id="sections">
   <h2>Sections</h2>
   <table><thead><tr><th>Label</th><th>Start (s)</th><th>End (s)</th><th>Energy</th><th>Lines</th><th>Description</th></tr></thead>
   <tbody>{sections_rows}</tbody></table>

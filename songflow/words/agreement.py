@@ -49,6 +49,12 @@ WEATHER = {
 # Where a strobe flashes: a club, a stage, a party.
 STROBE_PLACES = {"club", "nightclub", "disco", "rave", "stage", "concert", "party", "arena", "stadium", "bar", "warehouse", "dance"}
 STROBE = re.compile(r"\bstrobe")
+# Streetlights and neon belong to built-up places (or indoors), not to a canyon or a forest.
+BUILT = re.compile(r"\bstreetlights?\b|\bneon\b|\bstreet ?lamps?\b")
+BUILT_UP = {
+    "street", "streets", "city", "town", "road", "highway", "avenue", "alley", "boulevard", "bridge", "rooftop", "station",
+    "platform", "parking", "harbour", "harbor", "pier", "downtown", "subway", "skyline", "square", "market", "village", "diner",
+}
 
 
 def times_in(text: str) -> set[str]:
@@ -70,6 +76,8 @@ def light_clash(light: str, setting: str) -> str | None:
             return f"{why} ({', '.join(sorted(when))})"
     if STROBE.search(low) and not set(words(setting)) & STROBE_PLACES:
         return "strobe light outside a club, stage or party"
+    if BUILT.search(low) and not (set(words(setting)) & BUILT_UP or is_indoor(setting)):
+        return "streetlight or neon away from streets and buildings"
     return None
 
 

@@ -10,25 +10,94 @@ from __future__ import annotations
 
 import re
 
-# Stage 1: the song as a whole.
-MOODS = (
-    "wistful longing", "euphoric rush", "quiet melancholy", "restless hope", "tender warmth",
-    "defiant energy", "dreamy haze", "bittersweet nostalgia", "triumphant joy", "lonely ache",
-    "romantic glow", "nervous tension", "serene calm", "playful mischief", "haunting sorrow",
-    "fierce anger", "carefree joy", "dark menace",
-)
-GENRES = (
-    "bright synth-pop", "indie rock", "folk ballad", "electronic dance", "ambient drone", "hip hop",
-    "classic soul", "country ballad", "smoky jazz", "punk rock", "dream pop", "piano ballad", "dark techno", "heavy metal",
-)
+# Stage 1: the song as a whole. Each genre and mood lists the tagger's tags that support it
+# (`mtt:` MagnaTagATune, `msd:` Million Song Dataset, musicnn's two taggers): an option is offered
+# only when one of its tags is heard (songflow/listening/tagger.py, the threshold in
+# stages/analyze.py); when none is, every option is.
+GENRE_TAGS: dict[str, tuple[str, ...]] = {
+    "heavy metal": ("msd:metal", "msd:heavy metal", "mtt:metal"),
+    "hard rock": ("msd:hard rock", "msd:classic rock", "msd:rock", "mtt:rock", "mtt:guitar", "msd:guitar"),
+    "indie rock": ("msd:indie rock", "msd:indie", "msd:alternative rock", "msd:alternative", "mtt:guitar", "msd:guitar"),
+    "punk rock": ("msd:punk",),
+    "progressive rock": ("msd:Progressive rock",),
+    "bright synth-pop": ("msd:pop", "msd:indie pop", "msd:80s", "mtt:synth", "mtt:pop"),
+    "dream pop": ("msd:indie pop", "msd:beautiful", "msd:chillout"),
+    "electronic dance": ("msd:electronic", "msd:electronica", "msd:dance", "msd:electro", "mtt:electronic", "mtt:dance"),
+    "dark techno": ("mtt:techno", "msd:electro"),
+    "trance anthem": ("mtt:techno", "msd:dance", "msd:electronica", "mtt:beats"),
+    "house music": ("msd:House", "msd:dance"),
+    "hip hop": ("msd:Hip-Hop", "msd:rnb", "mtt:beats"),
+    "classic soul": ("msd:soul", "msd:funk", "msd:rnb"),
+    "smoky jazz": ("msd:jazz",),
+    "delta blues": ("msd:blues",),
+    "folk ballad": ("msd:folk", "msd:acoustic", "mtt:guitar"),
+    "country ballad": ("msd:country", "mtt:country"),
+    "piano ballad": ("mtt:piano", "msd:Mellow"),
+    "orchestral score": ("mtt:strings", "mtt:violin", "mtt:cello", "mtt:classical", "mtt:harp"),
+    "cinematic score": ("mtt:strings", "mtt:classical", "mtt:choir", "msd:instrumental"),
+    "classical music": ("mtt:classical", "mtt:classic", "mtt:harpsichord", "mtt:violin", "mtt:cello"),
+    "choral music": ("mtt:choir", "mtt:choral", "mtt:opera"),
+    "a cappella": ("mtt:choir", "mtt:choral", "mtt:solo"),
+    "ambient drone": ("mtt:ambient", "msd:ambient", "msd:chillout", "mtt:new age"),
+    "new age": ("mtt:new age", "mtt:ambient", "mtt:flute", "mtt:harp"),
+    "raga music": ("mtt:indian", "mtt:sitar"),
+    "experimental noise": ("msd:experimental", "mtt:weird"),
+}
+MOOD_TAGS: dict[str, tuple[str, ...]] = {
+    "wistful longing": ("msd:sad", "msd:Mellow", "msd:acoustic", "msd:folk"),
+    "euphoric rush": ("msd:party", "msd:dance", "msd:happy", "mtt:dance", "msd:House"),
+    "quiet melancholy": ("msd:sad", "mtt:quiet", "mtt:slow", "mtt:soft", "msd:Mellow"),
+    "restless hope": ("msd:indie", "msd:alternative", "msd:pop", "msd:electronic", "mtt:synth"),
+    "tender warmth": ("msd:Mellow", "msd:acoustic", "msd:beautiful", "mtt:soft"),
+    "defiant energy": ("mtt:loud", "msd:punk", "msd:hard rock", "msd:rock", "mtt:rock"),
+    "dreamy haze": ("msd:chillout", "msd:chill", "mtt:ambient", "msd:beautiful", "msd:electronica"),
+    "bittersweet nostalgia": ("msd:oldies", "msd:60s", "msd:70s", "msd:80s", "msd:Mellow"),
+    "triumphant joy": ("msd:happy", "mtt:choir", "msd:catchy"),
+    "lonely ache": ("msd:sad", "mtt:slow", "mtt:solo", "mtt:piano"),
+    "romantic glow": ("msd:sexy", "msd:soul", "msd:rnb", "msd:beautiful"),
+    "nervous tension": ("mtt:weird", "mtt:techno", "msd:experimental", "msd:electro"),
+    "serene calm": ("msd:chillout", "msd:easy listening", "mtt:quiet", "mtt:soft", "mtt:new age", "mtt:ambient"),
+    "playful mischief": ("msd:happy", "msd:catchy", "mtt:weird"),
+    "haunting sorrow": ("msd:sad", "mtt:choir", "mtt:strings", "mtt:slow", "mtt:opera"),
+    "fierce anger": ("msd:metal", "msd:heavy metal", "mtt:metal", "msd:hard rock", "mtt:loud"),
+    "carefree joy": ("msd:happy", "msd:catchy", "msd:party", "mtt:pop"),
+    "dark menace": ("msd:metal", "msd:heavy metal", "mtt:metal", "mtt:weird", "mtt:techno"),
+    "epic grandeur": ("mtt:strings", "mtt:choir", "mtt:classical", "mtt:violin", "mtt:choral"),
+}
+MOODS = tuple(MOOD_TAGS)
+GENRES = tuple(GENRE_TAGS)
+# Instruments and voices a tagger hears, as the note of a section ("guitar-driven") and as an
+# image the video can show.
+INSTRUMENT_TAGS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "guitar": ("an electric guitar", ("mtt:guitar", "msd:guitar")),
+    "piano": ("a grand piano", ("mtt:piano",)),
+    "string": ("a string section", ("mtt:strings", "mtt:violin", "mtt:cello")),
+    "drum": ("a drum kit", ("mtt:drums",)),
+    "synth": ("a synthesizer", ("mtt:synth",)),
+    "flute": ("a silver flute", ("mtt:flute",)),
+    "harp": ("a golden harp", ("mtt:harp",)),
+    "harpsichord": ("a harpsichord", ("mtt:harpsichord",)),
+    "sitar": ("a sitar", ("mtt:sitar",)),
+    "choir": ("a choir", ("mtt:choir", "mtt:choral")),
+}
 THEMES = (
     "lost love", "young love", "summer nights", "running away", "city lights", "the open sea",
     "coming home", "growing up", "letting go", "holding on tight", "dancing till dawn", "a long road",
     "broken hearts", "new beginnings", "old memories", "freedom and escape", "being alone",
     "old friendship", "faith and doubt", "the passing of time", "quiet rebellion", "wild nature",
 )
-# What one section feels like, for its note.
-FEELINGS = ("calm", "rising", "soaring", "driving", "tender", "fading", "brooding", "bright")
+# What one section feels like, for its note, and the section energies (0..1) each fits: no "calm"
+# for a section at full tilt, no "soaring" for a whisper.
+FEELING_ENERGY: dict[str, tuple[float, float]] = {
+    "calm": (0.0, 0.7), "rising": (0.2, 1.0), "soaring": (0.45, 1.0), "driving": (0.45, 1.0),
+    "tender": (0.0, 0.7), "fading": (0.0, 0.7), "brooding": (0.0, 1.0), "bright": (0.0, 1.0),
+}
+FEELINGS = tuple(FEELING_ENERGY)
+
+
+def feelings_for(energy: float) -> list[str]:
+    """The feelings a section at `energy` may have."""
+    return [f for f, (lo, hi) in FEELING_ENERGY.items() if lo <= energy < hi or (hi == 1.0 and energy >= lo)]
 
 # Stage 2: the style bible and each scene.
 MEDIA = (
