@@ -67,8 +67,10 @@ def is_indoor(setting: str) -> bool:
     return bool(set(words(setting)) & INDOOR) or any(p in low for p in INDOOR_PHRASES)
 
 
-def light_clash(light: str, setting: str) -> str | None:
-    """Why `light` cannot shine in `setting` (its time of day or its place), or None."""
+def light_clash(light: str, setting: str, *, lamps: bool = True) -> str | None:
+    """Why `light` cannot shine in `setting` (its time of day or its place), or None. With
+    `lamps=False` (a whole prompt, where "the streetlights" may be a subject) streetlights and neon
+    are not judged."""
     low = light.lower()
     when = times_in(setting)
     for pattern, allowed, why in LIGHT_TIMES:
@@ -76,7 +78,7 @@ def light_clash(light: str, setting: str) -> str | None:
             return f"{why} ({', '.join(sorted(when))})"
     if STROBE.search(low) and not set(words(setting)) & STROBE_PLACES:
         return "strobe light outside a club, stage or party"
-    if BUILT.search(low) and not (set(words(setting)) & BUILT_UP or is_indoor(setting)):
+    if lamps and BUILT.search(low) and not (set(words(setting)) & BUILT_UP or is_indoor(setting)):
         return "streetlight or neon away from streets and buildings"
     return None
 

@@ -220,6 +220,6 @@ def contradictions_in(plan: ScenePlan, shots: ShotList) -> list[Problem]:
         if why:
             out.append(Problem(where=f"plan.style.lighting / {where}", text=f"{plan.style.lighting} for {s.setting}", why=why))
     for shot in shots.shots:
-        found = clashes(shot.setting, shot.subject) + [w for w in [light_clash(shot.prompt, shot.setting)] if w]
+        found = clashes(shot.setting, shot.subject) + [w for w in [light_clash(shot.prompt, shot.setting, lamps=False)] if w]
         out += [Problem(where=f"shots[{shot.index}].prompt", text=shot.prompt, why=why) for why in found]
     return out
