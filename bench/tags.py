@@ -123,7 +123,7 @@ def recordings(work: Path) -> list[Recording]:
         except InputError:  # silence.ogg is silence
             continue
         out.append(Recording(f"wesnoth {track.stem}", path, "tune" if i % 2 == 0 else "score",
-                             "orchestral", words=i % 7 == 0))
+                             "orchestral", words=i % 10 == 0))
     songs = [("tune", synth.DEMO), ("score", synth.desert_spec()), ("score", synth.structured_spec(128.0))]
     backings = []
     for split, spec in songs:
