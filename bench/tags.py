@@ -277,12 +277,12 @@ def words(recs, threshold: float, ratio: float, vthreshold: float) -> None:
     from stages.analyze import analyze_song
 
     print("\nstage 1's words, tagger off (before) and on (after), embedded model:")
+    model = backends.load_model(from_env("fast").model_for("analyze"))  # once: both settings use the same model
     for rec in [r for r in recs if r.words]:
         row = []
         for tagger in ("none", "musicnn"):
             cfg = from_env("fast", settings={"analyze.tagger": tagger, "analyze.tag_threshold": str(threshold), "analyze.tag_share": str(ratio),
                                              "analyze.voice_threshold": str(vthreshold)})
-            model = backends.load_model(cfg.model_for("analyze"))
             a = analyze_song(rec.path, None, model, cfg.analyze, cfg.model_for("analyze"), title=rec.name.split(" (")[0])
             i = a.interpretation
             loud_calm = sum(1 for s, n in zip(a.sections, i.sections) if s.energy >= 0.7 and "calm" in n.description.lower())

@@ -329,6 +329,11 @@ def supported(options: dict[str, tuple[str, ...]], means: dict[str, float], thre
     return Options(offered=[o for o in options if support[o] >= max(threshold, share * best)], from_tags=True)
 
 
+# Instruments are quieter tags than genres (a metal guitar is heard as "rock" and "metal" first):
+# one counts as heard at this share of the tag threshold.
+INSTRUMENT_SHARE = 0.5
+
+
 def heard_instruments(means: dict[str, float], threshold: float) -> list[tuple[str, str]]:
     """(image, word) of each instrument whose tags' mean scores reach its share of `threshold`,
     strongest first."""
@@ -338,11 +343,6 @@ def heard_instruments(means: dict[str, float], threshold: float) -> list[tuple[s
         if score >= threshold * INSTRUMENT_SHARE:
             found.append((score, image, word))
     return [(image, word) for _, image, word in sorted(found, reverse=True)]
-
-
-# Instruments are quieter tags than genres (a metal guitar is heard as "rock" and "metal" first):
-# one counts as heard at this share of the tag threshold.
-INSTRUMENT_SHARE = 0.5
 
 
 def section_lead(features: MusicFeatures, section: Section, threshold: float) -> str | None:

@@ -36,40 +36,35 @@ def voiced_windows(taggram: Taggram, threshold: float) -> np.ndarray:
     return voice - none >= threshold
 
 
-def _spans(taggram: Taggram, voiced: np.ndarray, duration: float) -> list[tuple[float, float]]:
-    """The voiced windows as merged (start, end) spans; the last window reaches the song's end
-    when the leftover after it (under 3 s) is shorter than a window."""
-    spans: list[tuple[float, float]] = []
-    for i in np.flatnonzero(voiced):
-        a = float(taggram.starts[i])
-        b = float(taggram.starts[i] + taggram.window) if i + 1 < len(voiced) else duration
-        if spans and a <= spans[-1][1] + 1e-6:
-            spans[-1] = (spans[-1][0], b)
-        else:
-            spans.append((a, b))
-    return spans
-
-
-def confirm_voice(
-    regions: list[tuple[float, float]], taggram: Taggram, threshold: float, duration: float,
-    sounding: list[tuple[float, float]] | None = None, min_length: float = 0.6,
-) -> list[tuple[float, float]]:
-    """The detector's `regions` inside the windows the tagger hears a voice in (and, for voiced
-    windows where the detector found nothing, the `sounding` stretches there when given)."""
-    spans = _spans(taggram, voiced_windows(taggram, threshold), duration)
-    kept = []
-    for a, b in spans:
-        inside = [(max(a, x), min(b, y)) for x, y in regions if min(b, y) - max(a, x) >= min_length]
-        if not inside and sounding:
-            inside = [(max(a, x), min(b, y)) for x, y in sounding if min(b, y) - max(a, x) >= min_length]
-        kept += inside
+def _merge(spans) -> list[tuple[float, float]]:
+    """Spans that touch or overlap joined, in order."""
     merged: list[tuple[float, float]] = []
-    for a, b in sorted(kept):
+    for a, b in sorted(spans):
         if merged and a <= merged[-1][1] + 1e-6:
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
-    return [(round(a, 3), round(b, 3)) for a, b in merged]
+    return merged
+
+
+def _spans(taggram: Taggram, voiced: np.ndarray, duration: float) -> list[tuple[float, float]]:
+    """The voiced windows as merged (start, end) spans; the last window reaches the song's end
+    when the leftover after it (under 3 s) is shorter than a window."""
+    ends = [float(taggram.starts[i] + taggram.window) if i + 1 < len(voiced) else duration for i in range(len(voiced))]
+    return _merge((float(taggram.starts[i]), ends[i]) for i in np.flatnonzero(voiced))
+
+
+def confirm_voice(
+    regions: list[tuple[float, float]], taggram: Taggram, threshold: float, duration: float, min_length: float = 0.6,
+) -> list[tuple[float, float]]:
+    """The detector's `regions` inside the windows the tagger hears a voice in."""
+    kept = [
+        (max(a, x), min(b, y))
+        for a, b in _spans(taggram, voiced_windows(taggram, threshold), duration)
+        for x, y in regions
+        if min(b, y) - max(a, x) >= min_length
+    ]
+    return [(round(a, 3), round(b, 3)) for a, b in _merge(kept)]
 
 
 def voice_share(regions: list[tuple[float, float]], duration: float) -> float:
