@@ -15,6 +15,7 @@ from schemas.shots import PROMPT_LENGTH, Shot, ShotList, ShotPromptBatch
 from songflow.core.config import ModelConfig, ShotConfig
 from schemas.scenes import COLOUR_NAMES, Scene
 from songflow.words.vocab import COMPOSITION_FOR, LENSES, SHOT_SIZES, loudness_word, lyric_nouns, noun_kind, section_roles, with_article
+from songflow.words.agreement import subjects_for
 from songflow.words.choose import Chooser, capitalize, join_words
 from stages._prompts import render_prompt, render_text
 
@@ -245,10 +246,12 @@ def choose_shots(analysis: SongAnalysis, plan: ScenePlan, spans: list[ShotSpan],
         subject_words = set(scene.subject.split()) | set(scene.setting.split())
         extras = [n for n in lyric_nouns(words) if n not in subject_words and noun_kind(n) != "place"]
         extras += [n for n in lyric_nouns(" ".join(interp.imagery)) if n not in subject_words and n not in extras]
+        # Only what can be in this setting: no highway in a bedroom.
+        extras = [n for n in extras if subjects_for(scene.setting, [n])]
         first = len(shots)
         for k, span in enumerate(mine):
             sung = " ".join(line.text for line in section.lyrics if line.start < span.end and line.end > span.start)
-            over = [n for n in lyric_nouns(sung) if n not in subject_words and noun_kind(n) != "place"]
+            over = [n for n in lyric_nouns(sung) if n not in subject_words and noun_kind(n) != "place" and subjects_for(scene.setting, [n])]
             focus = over[k % len(over)] if over else (extras[k % len(extras)] if extras and k else None)
             size = sizes[k % len(sizes)]
             prompt = compose_prompt(size, scene.subject, with_article(focus) if focus else None, scene, lenses[k % len(lenses)], style.medium)

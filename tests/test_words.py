@@ -165,11 +165,18 @@ def test_the_demo_is_heard_as_electronic_not_ambient_drone(songs):
         ("scene", {"setting": "an empty diner at night", "subject": "the forest"}, "forest inside"),
         ("scene", {"setting": "a bedroom at night in heavy rain"}, "rain indoors"),
         ("style", {"lighting": "harsh noon sun"}, "noon sun outside the middle of the day"),
+        ("shot", {"setting": "an empty diner at night", "prompt": "Wide shot of a singer and the forest in an empty diner at night, neon glow"},
+         "forest inside"),
     ],
 )
 def test_checker_flags_words_that_contradict_each_other(songs, where, update, why):
     (analysis, plan, shots), _ = songs["demo"]
     assert check_words(analysis, plan, shots).contradictions == []
+    if where == "shot":
+        bad_shots = shots.model_copy(update={"shots": [shots.shots[0].model_copy(update=update), *shots.shots[1:]]})
+        report = check_words(analysis, plan, bad_shots)
+        assert not report.passed and any(p.why.startswith(why) for p in report.contradictions), report.contradictions
+        return
     if where == "style":
         bad = plan.model_copy(update={"style": plan.style.model_copy(update=update)})
     else:

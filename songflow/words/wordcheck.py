@@ -220,6 +220,8 @@ def contradictions_in(plan: ScenePlan, shots: ShotList) -> list[Problem]:
         if why:
             out.append(Problem(where=f"plan.style.lighting / {where}", text=f"{plan.style.lighting} for {s.setting}", why=why))
     for shot in shots.shots:
-        found = clashes(shot.setting, shot.subject) + [w for w in [light_clash(shot.prompt, shot.setting, lamps=False)] if w]
+        # What a prompt puts in front of its setting is in it ("a singer and the forest in an empty diner").
+        shown = shot.prompt.split(shot.setting, 1)[0] if shot.setting in shot.prompt else shot.subject
+        found = clashes(shot.setting, shown) + [w for w in [light_clash(shot.prompt, shot.setting, lamps=False)] if w]
         out += [Problem(where=f"shots[{shot.index}].prompt", text=shot.prompt, why=why) for why in found]
     return out
