@@ -25,12 +25,12 @@ from stages._prompts import prompt_digest
 STAGE_VERSIONS = {
     "analyze": 6,
     "plan": 5,
-    "shots": 4,
-    "render": 2,
-    "qa": 3,
+    "shots": 5,
+    "render": 3,
+    "qa": 4,
     "motion": 1,
     "assemble": 4,
-    "report": 3,
+    "report": 4,
 }
 
 

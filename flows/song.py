@@ -21,8 +21,9 @@ from flows.artifacts import artifact_key, publish_analysis, publish_outputs, pub
 from flows.checks import check_settings
 from flows.running import GPU_TAG, MODELS, draws_on_gpu
 from flows.tasks import analyze_task, assemble_task, motion_task, plan_task, qa_task, render_task, report_task, shots_task, timing_task
-from renderers import capabilities as renderer_capabilities
+from renderers import capabilities as renderer_capabilities, release_renderers
 from renderers.safety import gate_name
+from renderers.procedural import workers as render_workers
 from schemas.analysis import SongAnalysis
 from schemas.clips import ClipReport
 from schemas.qa import QAReport, ShotQA
@@ -56,8 +57,10 @@ def _exists(paths: list[Path]) -> bool:
     return all(Path(p).is_file() for p in paths)
 
 
-# One worker thread draws keyframes while the flow's own thread runs QA on those already drawn.
-@flow(name="songflow", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=1))
+# Worker threads draw keyframes while the flow's own thread runs QA on those already drawn: as many
+# as the procedural renderer has processes (a renderer that is not `parallel` still draws one shot
+# at a time, stages/render_keyframes.py).
+@flow(name="songflow", flow_run_name=_run_name, log_prints=True, task_runner=ThreadPoolTaskRunner(max_workers=render_workers()))
 def make_video(
     audio: Path,
     lyrics: Path | None = None,
@@ -206,33 +209,36 @@ def _make_video(audio, lyrics, from_stage, cfg: PipelineConfig, name: str, out: 
                 show.finish("render", f"{n} keyframes")
             return path
 
-    if from_disk("qa"):
-        report = out.load("qa", QAReport)
-    else:
-        show.start("qa", total=n)
-        progress = create_progress_artifact(0.0, key=artifact_key(out, "qa-progress"), description="QA of keyframes")
-        results: list[ShotQA] = []
-        previous: Path | None = None
-        qa_notes: list[tuple[str, str]] = []
-        for i, shot in enumerate(shots.shots):
-            image = keyframe(i)
-            with record_thinking() as notes:
-                result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out, references(i))
-            qa_notes += notes
-            if not _exists([out.root / a.image for a in result.attempts if a.withheld is None]):
-                result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out, references(i))
-            results.append(result)
-            previous = accepted[shot.index] = out.root / result.attempts[result.chosen_attempt].image
-            for character in shot.characters:
-                character_first.setdefault(character.name, previous)
-            update_progress_artifact(progress, 100.0 * (i + 1) / n)
-            show.advance("qa")
-        qa_model = cfg.model_for("qa").id
-        report = qa_report(
-            results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa, safety=gate_name(cfg.render)
-        )
-        save_thinking(out, "qa", qa_notes)
-        out.save("qa", report)
+    try:
+        if from_disk("qa"):
+            report = out.load("qa", QAReport)
+        else:
+            show.start("qa", total=n)
+            progress = create_progress_artifact(0.0, key=artifact_key(out, "qa-progress"), description="QA of keyframes")
+            results: list[ShotQA] = []
+            previous: Path | None = None
+            qa_notes: list[tuple[str, str]] = []
+            for i, shot in enumerate(shots.shots):
+                image = keyframe(i)
+                with record_thinking() as notes:
+                    result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out, references(i))
+                qa_notes += notes
+                if not _exists([out.root / a.image for a in result.attempts if a.withheld is None]):
+                    result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out, references(i))
+                results.append(result)
+                previous = accepted[shot.index] = out.root / result.attempts[result.chosen_attempt].image
+                for character in shot.characters:
+                    character_first.setdefault(character.name, previous)
+                update_progress_artifact(progress, 100.0 * (i + 1) / n)
+                show.advance("qa")
+            qa_model = cfg.model_for("qa").id
+            report = qa_report(
+                results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa, safety=gate_name(cfg.render)
+            )
+            save_thinking(out, "qa", qa_notes)
+            out.save("qa", report)
+    finally:
+        release_renderers()  # every keyframe is drawn and judged: the drawing processes stop
     publish_qa(out, report)
     if from_disk("qa"):
         show.start("qa")

@@ -136,6 +136,17 @@ def load_renderer(cfg: RenderConfig) -> Renderer:
     return _once("renderer", cfg, make)
 
 
+def release_renderers() -> None:
+    """Close every loaded renderer's processes and connections (at the end of a run's drawing)."""
+    with _LOCK:
+        loaded = [r for r in _LOADED.values() if isinstance(r, Renderer)]
+    for renderer in loaded:
+        renderer.close()
+    from renderers.procedural import release  # the pool also draws stage 4's safe fallback keyframes
+
+    release()
+
+
 def load_motion(cfg: RenderConfig) -> Motion | None:
     """The image-to-video model, or None for kenburns."""
     scheme, rest = parse_motion_id(cfg.motion)
@@ -156,5 +167,5 @@ def load_motion(cfg: RenderConfig) -> Motion | None:
 
 __all__ = [
     "Capabilities", "Motion", "Renderer", "capabilities", "check_renderer", "load_motion", "load_renderer",
-    "motion_capabilities", "native_frames", "parse_id", "parse_motion_id", "retime",
+    "motion_capabilities", "native_frames", "parse_id", "parse_motion_id", "release_renderers", "retime",
 ]

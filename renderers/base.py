@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from schemas.drawing import DRAWING_KEY, Drawing
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 
@@ -69,6 +70,10 @@ class Renderer(abc.ABC):
 
     name: str
     capabilities: Capabilities = Capabilities()
+    parallel: bool = False  # safe to call from several threads at once (else one shot at a time)
+
+    def close(self) -> None:
+        """Stop what drawing started (processes, connections); the next render starts them again."""
 
     @abc.abstractmethod
     def render(
@@ -83,3 +88,10 @@ class Renderer(abc.ABC):
     ) -> Image.Image:
         """Draw `shot` deterministically for `seed`, `width` x `height`, guided by `references` where
         the renderer takes them."""
+
+
+def drawing_of(path) -> Drawing | None:
+    """What the renderer recorded it drew in the keyframe PNG at `path` (None: it recorded nothing)."""
+    with Image.open(path) as im:
+        text = getattr(im, "text", {}).get(DRAWING_KEY)
+    return Drawing.model_validate_json(text) if text else None

@@ -1,172 +1,281 @@
-"""The offline default keyframe renderer: procedural art from the shot's palette, composition and motifs."""
+"""The offline default keyframe renderer: flat, graphic illustration of what the shot asks for.
+
+Each keyframe is drawn from the shot's fields, not from a mood: the place its setting names
+(renderers/drawing/places.py), the sky of its time of day, its weather and its light
+(renderers/drawing/sky.py), its subjects and recurring characters, each character with the same
+hair and clothes in every shot (renderers/drawing/subjects.py), framed by its shot size and angle
+(renderers/drawing/camera.py). What it drew is recorded next to what was asked (`Drawing`, kept
+in the PNG), and a word it has no drawing for is drawn as a visible emblem and reported.
+
+Keyframes are drawn in a process pool as wide as the cores this process may use
+(OMP_NUM_THREADS, or the CPU affinity Prefect's worker or taskset gives it).
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageFilter
 
 from renderers.base import Capabilities, Renderer
+from renderers.drawing.camera import ANCHOR_X, SIZE_OF_COMPOSITION, Camera
+from renderers.drawing.canvas import Frame, Pen
+from renderers.drawing.places import PLACES, place_for
+from renderers.drawing.sky import draw_light, draw_sky, draw_weather, paint_for, sky_of
+from renderers.drawing.subjects import SUBJECTS, look_for, subjects_in
+from schemas.drawing import DRAWING_KEY, Drawing, Element
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 
-
-# Keywords that pick the motifs drawn for a shot; matched on whole words of subject + prompt + motif.
-MOTIFS: dict[str, tuple[str, ...]] = {
-    "figure": ("person", "man", "woman", "girl", "boy", "singer", "dancer", "figure", "lover", "lovers", "couple", "child", "you", "me", "we", "silhouette", "people", "crowd", "friend", "friends"),
-    "city": ("city", "street", "streets", "building", "buildings", "skyline", "tower", "towers", "neon", "streetlight", "streetlights", "rooftop", "downtown", "car", "cars", "highway", "road", "bridge", "window", "windows"),
-    "water": ("sea", "ocean", "wave", "waves", "tide", "beach", "river", "lake", "rain", "shore", "bay", "water", "harbor", "harbour", "spray", "salt", "surf", "pool"),
-    "forest": ("tree", "trees", "forest", "garden", "flower", "flowers", "leaf", "leaves", "field", "fields", "meadow", "grass", "park", "woods"),
-    "stars": ("night", "star", "stars", "moon", "space", "galaxy", "sky", "cosmos", "midnight", "dark", "light", "lights", "glow"),
-}
-
-
-def pick_motifs(text: str) -> list[str]:
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    found = [name for name, keys in MOTIFS.items() if words & set(keys)]
-    return found or ["crystal"]
+FALLBACK_PLACE = "field"
+# Words a shot may name as a subject that the sky, the weather, the light or the place draws.
+WEATHER_WORDS = {"rain": "downpour", "snow": "snow", "storm": "storm", "thunder": "storm", "lightning": "storm", "wind": "wind",
+                 "cloud": "storm", "clouds": "storm", "fog": "fog", "mist": "fog", "haze": "haze"}
+LIGHT_WORDS = {"fire": "fire", "flame": "fire", "flames": "fire", "smoke": "fire", "sunlight": "sun", "moonlight": "moon",
+               "light": "backlight", "lights": "backlight", "glow": "backlight"}
+TIME_WORDS = {"dawn", "sunset", "sunrise", "twilight", "midnight", "summer", "winter", "autumn", "spring", "night", "day"}
+WATER_WORDS = {"wave", "waves", "tide", "salt", "spray", "water", "river", "sea", "ocean"}
+WATER_PLACES = {"beach", "harbour", "river", "lake", "bridge"}
+MAX_SUBJECTS = 3
+# The colour and strength of the hour's light over an interior (None: the palette's shadow).
+INDOOR_LIGHT = {"dawn": ((255, 176, 140), 50), "day": ((255, 252, 235), 60), "dusk": ((255, 120, 60), 55), "night": (None, 100)}
 
 
-def hex_rgb(color: str) -> np.ndarray:
-    return np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float32)
+def framing(shot: Shot) -> Camera:
+    size = shot.shot_size or SIZE_OF_COMPOSITION[shot.composition]
+    angle = shot.angle or "eye_level"
+    return Camera(size=size, angle=angle, anchor_x=0.5 if size in ("close_up", "extreme_close_up") else ANCHOR_X[shot.composition])
 
 
-def _value_noise(rng: np.random.Generator, h: int, w: int, cells: int) -> np.ndarray:
-    """Smooth noise in [0, 1]: a random grid upsampled bicubically."""
-    grid = rng.random((cells, max(2, cells * w // h)), dtype=np.float32)
-    img = Image.fromarray((grid * 255).astype(np.uint8)).resize((w, h), Image.BICUBIC)
-    return np.asarray(img, dtype=np.float32) / 255.0
+def asked_things(shot: Shot) -> list[str]:
+    """The things the shot shows, as its words say them: its subject, then what its prompt puts
+    with it before the setting ('Wide shot of the neon and the streetlights in a city street...')."""
+    things = [shot.subject]
+    head = shot.prompt.split(shot.setting, 1)[0] if shot.setting in shot.prompt else ""
+    head = re.sub(r"^.*?\bof\b\s+", "", head, count=1)
+    head = re.sub(r"\s+(in|on|at|by|under|inside)\s*$", "", head.strip())
+    for part in re.split(r"\s*,\s*|\s+and\s+", head):
+        part = part.strip()
+        if part and part != shot.subject and part not in things:
+            things.append(part)
+    return things
 
 
-def _ridge(rng: np.random.Generator, w: int, base: float, amp: float) -> np.ndarray:
-    x = np.linspace(0, 1, w)
-    y = np.zeros(w)
-    for octave in range(1, 6):
-        phase = rng.random() * 2 * np.pi
-        freq = 1.5 * 2 ** octave * (0.7 + 0.6 * rng.random())
-        y += np.sin(2 * np.pi * freq * x + phase) / 2**octave
-    return base - amp * y
+class Plan:
+    """What one keyframe will draw, read from the shot."""
+
+    def __init__(self, shot: Shot, style: StyleBible | None) -> None:
+        self.place_asked = place_for(shot.setting) or place_for(shot.prompt)
+        self.place = self.place_asked or FALLBACK_PLACE
+        self.indoor = PLACES[self.place].indoor
+        self.weather = shot.weather
+        self.light = shot.light
+        self.fallbacks: list[str] = [] if self.place_asked else [shot.setting]
+        self.subjects: list[tuple[str, str | None, str | None]] = []  # (asked words, subject name or None, look text)
+        looks = {c.name.lower(): c.look for c in shot.characters}
+        names = {re.sub(r"^(the|a|an)\s+", "", n): n for n in looks}
+        placed_characters: set[str] = set()
+        for words in asked_things(shot):
+            low = words.lower()
+            bare = re.sub(r"^(the|a|an)\s+", "", low)
+            character = names.get(bare)
+            found = subjects_in(low)
+            if found:
+                look = looks[character] if character else None
+                if character:
+                    placed_characters.add(character)
+                self.subjects.append((words, found[0], look))
+            elif place_for(low):
+                continue  # a place as the subject: the place is drawn
+            elif bare in WEATHER_WORDS:
+                self.weather = self.weather or WEATHER_WORDS[bare]
+            elif bare in LIGHT_WORDS:
+                self.light = self.light or LIGHT_WORDS[bare]
+            elif bare in TIME_WORDS or (bare in WATER_WORDS and self.place in WATER_PLACES):
+                continue  # the sky or the place shows it
+            else:
+                self.subjects.append((words, None, None))
+                self.fallbacks.append(words)
+        # Characters the scene has that the words did not name: in frame, with their look.
+        for name, look in looks.items():
+            if name not in placed_characters and len(self.subjects) < MAX_SUBJECTS:
+                found = subjects_in(name)
+                self.subjects.append((name, found[0] if found and SUBJECTS[found[0]].person else "figure", look))
+        self.subjects = self.subjects[:MAX_SUBJECTS]
 
 
-ANCHORS = {
-    "center": (0.5, 0.5),
-    "left_third": (0.33, 0.5),
-    "right_third": (0.67, 0.5),
-    "low_horizon": (0.5, 0.4),
-    "high_horizon": (0.5, 0.6),
-    "close_up": (0.5, 0.5),
-    "wide": (0.5, 0.55),
-}
-HORIZON = {"low_horizon": 0.74, "high_horizon": 0.4}
+def _mirror(region: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    u0, v0, u1, v1 = region
+    return 1 - u1, v0, 1 - u0, v1
+
+
+def _others_x(anchor: float) -> list[float]:
+    """Where the second and third subjects stand: away from the first."""
+    return [0.78, 0.6] if anchor < 0.5 else [0.22, 0.4] if anchor > 0.5 else [0.2, 0.8]
+
+
+def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBible | None = None) -> tuple[Image.Image, Drawing]:
+    """The keyframe and the record of what it shows."""
+    rng = np.random.default_rng(seed)
+    plan = Plan(shot, style)
+    cam = framing(shot)
+    paint = paint_for(shot.palette, shot.time_of_day)
+    w, h = width, height
+    # Each shot looks a little elsewhere in its place, so two shots of one size still differ.
+    pan = rng.uniform(-0.12, 0.12) * w
+    f = Frame(image=Image.new("RGB", (w, h)), paint=paint, rng=rng, horizon=cam.horizon * h, zoom=cam.zoom, pan=pan)
+    sun = draw_sky(f)
+    PLACES[plan.place].draw(f)
+    # The land takes the hour's light: dim at night, a little dimmer at dawn and dusk (an interior
+    # keeps its lamps).
+    dim = {"night": 95, "dawn": 35, "dusk": 35}.get(paint.time, 0)
+    if plan.indoor:  # a room takes the hour's light through its windows
+        tint, alpha = INDOOR_LIGHT[paint.time]
+        f.draw.rectangle([0, 0, w, h], fill=(*(tint or paint.shadow), alpha))
+    elif dim and f.horizon < h:
+        f.draw.rectangle([0, max(0, int(f.horizon)), w, h], fill=(*paint.shadow, dim))
+
+    main = plan.subjects[0] if plan.subjects else None
+    rest = plan.subjects[1:]
+    boxes = []
+    xs = _others_x(cam.anchor_x)
+    # Further subjects stand beside the first in a wide shot, behind it (smaller, softer) when near.
+    near = cam.close
+    side_cam = Camera(size="wide", angle=cam.angle if cam.angle != "low" else "eye_level", anchor_x=0.5) if near else cam
+    for k, item in enumerate(rest):
+        boxes.append((item, Camera(size=side_cam.size, angle=side_cam.angle, anchor_x=xs[k]), 0.8 if not near else 1.0))
+    focus = ((cam.anchor_x * w), 0.4 * h)
+    light_drawn = draw_light(f, plan.light, sun, plan.indoor, focus)
+    covers: dict[int, float] = {}
+    centres: dict[str, float] = {}
+    total = np.zeros((h, w), dtype=bool)
+
+    def put(i: int, item, camera: Camera, scale: float) -> None:
+        words, name, look = item
+        f.mask = Image.new("L", (w, h), 0)
+        if name is None:  # no drawing for it: a visible emblem, reported
+            x0, y0, x1, y1 = camera.box(w, h, 1.0, (0.1, 0.1, 0.9, 0.9), (0.1, 0.1, 0.9, 0.9), scale)
+            pen = Pen(f, (x0, y0, x1, y1))
+            pen.polygon([(0.5, 0.0), (0.95, 0.5), (0.5, 1.0), (0.05, 0.5)], fill=paint.accent, outline=paint.light, width=0.03)
+            pen.polygon([(0.5, 0.2), (0.75, 0.5), (0.5, 0.8), (0.25, 0.5)], fill=paint.light)
+            pen.glow(0.5, 0.5, 0.8, paint.accent, 0.8)
+        else:
+            s = SUBJECTS[name]
+            flip = bool(rng.random() < 0.5) and not s.person  # things face either way; people face the camera
+            medium, close = (_mirror(s.medium), _mirror(s.close)) if flip else (s.medium, s.close)
+            box = camera.box(w, h, s.aspect, medium, close, scale)
+            s.draw(Pen(f, box, flip=flip), paint, look_for(look) if look and s.person else None)
+        m = np.asarray(f.mask) > 0
+        covers[i] = float(m.mean())
+        if i == 0 and m.any():
+            centres["x"] = float((m.sum(axis=0) * np.arange(w)).sum() / m.sum() / w)
+        total[:] |= m
+
+    for k, (item, camera, scale) in enumerate(boxes):
+        if near:
+            put(k + 1, item, camera, scale)
+    if cam.softness > 1:  # the background out of focus behind a near subject
+        s = cam.softness
+        f.image.paste(f.image.resize((w // s, h // s), Image.BILINEAR).resize((w, h), Image.BILINEAR))
+    if main is not None:
+        put(0, main, cam, 1.0)
+    for k, (item, camera, scale) in enumerate(boxes):
+        if not near:
+            put(k + 1, item, camera, scale)
+    weather_drawn = draw_weather(f, plan.weather, plan.indoor)
+    glow = f.glow_layer.filter(ImageFilter.GaussianBlur(5)).resize((w, h), Image.BILINEAR)
+    image = ImageChops.screen(f.image, glow)
+
+    elements = [
+        Element(kind="framing", asked=f"{shot.shot_size} {shot.angle}" if shot.shot_size else None, drawn=f"{cam.size} {cam.angle}"),
+        Element(kind="place", asked=plan.place_asked or shot.setting, drawn=plan.place),
+        Element(kind="sky", asked=sky_of(shot.time_of_day) if shot.time_of_day else None, drawn=paint.time),
+        Element(kind="weather", asked=plan.weather, drawn=weather_drawn),
+        Element(kind="light", asked=plan.light, drawn=light_drawn),
+    ]
+    if plan.indoor and plan.weather:
+        elements[3] = Element(kind="weather", asked=plan.weather, drawn="indoors")
+    for i, (words, name, look) in enumerate(plan.subjects):
+        cover = covers.get(i, 0.0)
+        kind = "character" if look else "subject"
+        drawn = (name or "emblem") if cover > 0.0005 else None
+        elements.append(Element(kind=kind, asked=name or words, drawn=drawn, cover=round(cover, 4)))
+    drawing = Drawing(renderer="procedural", elements=elements, fallbacks=plan.fallbacks, subject_cover=round(float(total.mean()), 4),
+                      subject_x=round(centres["x"], 3) if "x" in centres else None)
+    image.info[DRAWING_KEY] = drawing.model_dump_json()
+    return image, drawing
+
+
+def workers() -> int:
+    """Processes to draw with: OMP_NUM_THREADS when set (several workers on one host split its
+    cores that way), else the cores this process may run on."""
+    wanted = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+def _draw_in_worker(shot_json: str, seed: int, width: int, height: int, style_json: str | None) -> tuple[bytes, str]:
+    shot = Shot.model_validate_json(shot_json)
+    style = StyleBible.model_validate_json(style_json) if style_json else None
+    image, drawing = draw_shot(shot, seed=seed, width=width, height=height, style=style)
+    return image.tobytes(), drawing.model_dump_json()
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_WIDTH = 0
+_POOL_LOCK = threading.Lock()
+
+
+def _pool(n: int) -> ProcessPoolExecutor:
+    global _POOL, _POOL_WIDTH
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_WIDTH != n:
+            if _POOL is not None:
+                _POOL.shutdown(wait=True)
+            # fork: the workers only draw (numpy, PIL, already imported here), and unlike spawn or
+            # forkserver it leaves no server or resource tracker process behind once they stop.
+            _POOL, _POOL_WIDTH = ProcessPoolExecutor(max_workers=n, mp_context=get_context("fork")), n
+        return _POOL
+
+
+def release() -> None:
+    """Stop the drawing processes (the next keyframe starts them again)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(wait=True, cancel_futures=True)
+            _POOL = None
 
 
 class ProceduralRenderer(Renderer):
-    """Layered procedural landscapes from the shot's palette, composition, motifs and seed."""
+    """Flat illustration of the shot's place, time, weather, light, subjects and framing."""
 
     name = "procedural"
     capabilities = Capabilities(references=False, video=False)
+    parallel = True  # its own process pool: several shots may be drawn at once
+
+    def close(self) -> None:
+        release()
 
     def render(
         self, shot: Shot, *, seed: int, width: int, height: int, style: StyleBible | None = None, references: Sequence[Image.Image] = ()
     ) -> Image.Image:
-        motif = style.recurring_motif if style else ""
-        rng = np.random.default_rng(seed)
-        # The plan's palette is [shadow, midtone, highlight, accent, ...] (schemas.scenes.PaletteDraft).
-        pal = [hex_rgb(c) for c in shot.palette]
-        dark, mid, light = pal[0], pal[1], pal[2]
-        accent = pal[3] if len(pal) > 3 else light
-        w, h = width, height
-        horizon = HORIZON.get(shot.composition, 0.58) + rng.uniform(-0.04, 0.04)
-        ax, ay = ANCHORS[shot.composition]
-        ax += rng.uniform(-0.05, 0.05)
-
-        # Sky: vertical gradient dark -> mid at the horizon, with soft cloud noise in the light tone.
-        yy = np.linspace(0, 1, h, dtype=np.float32)[:, None, None]
-        t = np.clip(yy / horizon, 0, 1) ** 1.4
-        sky = dark * (1 - t) + mid * t
-        clouds = _value_noise(rng, h, w, 4) * _value_noise(rng, h, w, 9)
-        sky = sky + (light - sky) * (clouds[..., None] ** 2) * 0.55 * (yy < horizon)
-        img = np.broadcast_to(sky, (h, w, 3)).copy()
-
-        # Celestial disc with glow, placed by the composition.
-        size = 0.22 if shot.composition == "close_up" else 0.11 + 0.04 * rng.random()
-        cx, cy = ax * w, min(ay, horizon - 0.12) * h
-        ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-        d = np.hypot(xs - cx, ys - cy) / (size * h)
-        glow = np.clip(1.2 - d, 0, 1) ** 2 * 0.6 + (d < 1) * 0.9
-        img = img + (light - img) * np.clip(glow, 0, 1)[..., None]
-
-        motifs = pick_motifs(f"{shot.setting} {shot.subject} {shot.prompt} {motif}")
-        canvas = Image.fromarray(np.clip(img, 0, 255).astype(np.uint8))
-        draw = ImageDraw.Draw(canvas, "RGBA")
-        if "stars" in motifs:
-            for _ in range(int(rng.integers(80, 200))):
-                x, y = rng.random() * w, rng.random() * horizon * h * 0.9
-                r = rng.random() * 1.8 + 0.4
-                draw.ellipse([x - r, y - r, x + r, y + r], fill=(*light.astype(int), int(120 + 135 * rng.random())))
-
-        # A band of the accent colour glowing along the horizon: every palette colour gets an area
-        # of its own (QA measures the palette on the picture, and it should find all four).
-        band = int(0.035 * h)
-        top_band = int(horizon * h) - band
-        draw.rectangle([0, top_band, w, top_band + 2 * band], fill=(*accent.astype(int), 255))
-        # Ridges: three layers, darker in front; the nearest two in the plain mid and dark tones.
-        for k, depth in enumerate((0.0, 0.45, 1.0)):
-            base = (horizon + 0.06 * k) * h
-            ridge = _ridge(rng, w, base, (0.12 - 0.03 * k) * h)
-            color = (mid * (1 - depth) + dark * depth).astype(int)
-            draw.polygon([(0, h), *zip(range(w), ridge), (w - 1, h)], fill=(*color, 255))
-
-        if "city" in motifs:
-            x = 0.0
-            while x < w:
-                bw = rng.uniform(0.03, 0.08) * w
-                bh = rng.uniform(0.12, 0.38) * h * (1.4 if abs(x / w - ax) < 0.15 else 1.0)
-                top = horizon * h + 0.05 * h - bh
-                draw.rectangle([x, top, x + bw, h], fill=(*(dark * 0.8).astype(int), 255))
-                for wx in np.arange(x + 4, x + bw - 6, 10):
-                    for wy in np.arange(top + 6, horizon * h + 0.04 * h, 14):
-                        if rng.random() < 0.35:
-                            draw.rectangle([wx, wy, wx + 4, wy + 6], fill=(*accent.astype(int), 230))
-                x += bw + rng.uniform(0, 0.01) * w
-        if "water" in motifs:
-            top = int((horizon + 0.1) * h)
-            draw.rectangle([0, top, w, h], fill=(*(dark * 0.7 + mid * 0.3).astype(int), 255))
-            for y in range(top, h, 6):
-                span = (h - y) / (h - top + 1)
-                for _ in range(int(3 + 6 * (1 - span))):
-                    x0 = rng.random() * w
-                    length = rng.uniform(20, 120) * (1.2 - span)
-                    near = abs(x0 - cx) < 0.12 * w
-                    col = light if near else accent
-                    draw.line([(x0, y), (x0 + length, y)], fill=(*col.astype(int), int(60 + 120 * (1 - span))), width=2)
-        if "forest" in motifs:
-            for _ in range(int(rng.integers(10, 22))):
-                x = rng.random() * w
-                base = (horizon + rng.uniform(0.08, 0.3)) * h
-                th = rng.uniform(0.1, 0.3) * h
-                draw.polygon([(x, base - th), (x - th * 0.25, base), (x + th * 0.25, base)], fill=(*(dark * 0.9).astype(int), 255))
-        if "figure" in motifs:
-            fx, fh = ax * w, (0.5 if shot.composition == "close_up" else 0.3) * h
-            base = min(h * 0.98, (horizon + 0.2) * h + fh * 0.3)
-            head = fh * 0.13
-            col = (*(dark * 0.4).astype(int), 255)
-            rim = (*light.astype(int), 255)  # rim light keeps the figure readable on dark ground
-            draw.ellipse([fx - head, base - fh, fx + head, base - fh + 2 * head], fill=col, outline=rim, width=3)
-            body = [(fx - fh * 0.16, base), (fx - fh * 0.1, base - fh + 2 * head), (fx + fh * 0.1, base - fh + 2 * head), (fx + fh * 0.16, base)]
-            draw.polygon(body, fill=col, outline=rim, width=3)
-        if motifs == ["crystal"]:
-            for _ in range(int(rng.integers(3, 7))):
-                x, y = ax * w + rng.normal(0, 0.12 * w), ay * h + rng.normal(0, 0.1 * h)
-                r = rng.uniform(0.05, 0.14) * h
-                pts = [(x + r * np.cos(a), y + r * np.sin(a)) for a in np.sort(rng.random(5) * 2 * np.pi)]
-                draw.polygon(pts, fill=(*accent.astype(int), 170), outline=(*light.astype(int), 255))
-
-        # Grain and vignette: film texture, and the eye pulled to the centre.
-        out = np.asarray(canvas.filter(ImageFilter.GaussianBlur(0.6)), dtype=np.float32)
-        out += rng.normal(0, 4.0, out.shape[:2])[..., None]
-        vignette = 1 - 0.2 * (np.hypot((xs / w - 0.5) * 1.2, ys / h - 0.5) ** 2) * 2
-        out *= vignette[..., None]
-        return Image.fromarray(np.clip(out, 0, 255).astype(np.uint8))
+        n = workers()
+        if n == 1:
+            return draw_shot(shot, seed=seed, width=width, height=height, style=style)[0]
+        raw, drawing = _pool(n).submit(
+            _draw_in_worker, shot.model_dump_json(), seed, width, height, style.model_dump_json() if style else None
+        ).result()
+        image = Image.frombytes("RGB", (width, height), raw)
+        image.info[DRAWING_KEY] = drawing
+        return image

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from schemas.drawing import Drawing
 from schemas.common import Strict, text
 from schemas.shots import PROMPT_LENGTH
 
@@ -55,6 +56,7 @@ class Evidence(Strict):
     )
     measurements: dict[str, float | str] = Field(default_factory=dict)
     checks: list[Check] = Field(default_factory=list)
+    drawing: Drawing | None = Field(None, description="What the renderer drew next to what the shot asked for, where it records it.")
 
 
 class PromptRewrite(Strict):

@@ -12,6 +12,12 @@ from schemas.scenes import CameraMotion, Character
 PROMPT_LENGTH = 200  # an image prompt, as stage 3 writes it and stage 4 rewrites it
 
 Composition = Literal["center", "left_third", "right_third", "low_horizon", "high_horizon", "close_up", "wide"]
+# What the renderer reads instead of parsing prose (stage 3 fills them; None in older shot lists).
+ShotSize = Literal["extreme_wide", "wide", "medium", "medium_close_up", "close_up", "extreme_close_up"]
+Angle = Literal["eye_level", "low", "high", "aerial"]
+TimeOfDay = Literal["dawn", "morning", "noon", "afternoon", "sunset", "dusk", "night", "midnight"]
+Weather = Literal["clear", "drizzle", "downpour", "fog", "snow", "wind", "storm", "haze"]
+Light = Literal["sun", "moon", "neon", "strobe", "streetlight", "candle", "fire", "daylight", "twilight", "backlight"]
 
 
 class ShotPrompt(Strict):
@@ -38,6 +44,11 @@ class Shot(ShotPrompt):
     camera: CameraMotion
     seed: int = Field(ge=0, description="Renderer seed; QA re-renders use a new one.")
     characters: list[Character] = Field(default_factory=list, description="The recurring characters in frame, with their fixed looks.")
+    shot_size: ShotSize | None = Field(None, description="How much of the subject the frame shows.")
+    angle: Angle | None = Field(None, description="Where the camera looks from.")
+    time_of_day: TimeOfDay | None = Field(None, description="The time of day of the setting.")
+    weather: Weather | None = Field(None, description="The weather of the setting (None indoors or unsaid).")
+    light: Light | None = Field(None, description="The kind of light the shot is lit by.")
 
     def seed_for(self, attempt: int) -> int:
         """Renderer seed of QA attempt `attempt` (0 is the first render)."""

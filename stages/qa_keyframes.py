@@ -16,8 +16,9 @@ from PIL import Image
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from renderers.base import COMPOSITION_WORDS
-from renderers.procedural import ANCHORS, hex_rgb
+from renderers.base import COMPOSITION_WORDS, drawing_of
+from renderers.drawing.camera import ANCHOR_X
+from renderers.drawing.canvas import hex_rgb
 from schemas.qa import Check, Evidence, KeyframeVerdict, PromptRewrite, QAAttempt, QAReport, SeenVerdict, ShotQA
 from schemas.clips import FrameReview
 from schemas.scenes import COLOUR_NAMES
@@ -63,7 +64,7 @@ def measure_keyframe(path: Path, shot: Shot, previous: Path | None) -> Evidence:
     weight = np.abs(luma - np.median(luma))
     xs = np.arange(luma.shape[1], dtype=np.float32) / luma.shape[1]
     salience_x = float((weight.sum(axis=0) * xs).sum() / (weight.sum() + 1e-9))
-    anchor_x = ANCHORS[shot.composition][0]
+    anchor_x = ANCHOR_X[shot.composition]
     measurements: dict[str, float | str] = {
         "mean_luma": round(mean_luma, 1),
         "contrast": round(contrast, 1),
@@ -78,24 +79,40 @@ def measure_keyframe(path: Path, shot: Shot, previous: Path | None) -> Evidence:
         Check(name="exposure_low", value=mean_luma, threshold=LUMA_RANGE[0], passed=mean_luma >= LUMA_RANGE[0]),
         Check(name="exposure_high", value=mean_luma, threshold=LUMA_RANGE[1], passed=mean_luma <= LUMA_RANGE[1]),
         Check(name="palette_match", value=palette_distance, threshold=MAX_PALETTE_DISTANCE, passed=palette_distance <= MAX_PALETTE_DISTANCE),
-        Check(
-            name="subject_placement",
-            value=abs(salience_x - anchor_x),
-            threshold=MAX_PLACEMENT_OFFSET,
-            passed=abs(salience_x - anchor_x) <= MAX_PLACEMENT_OFFSET,
-        ),
     ]
+    # What the renderer says it drew, next to what the shot asked for: a subject it can draw that
+    # is not in the picture is a reason to draw again; a word it has no drawing for is only
+    # reported (a redraw would draw the same).
+    drawing = drawing_of(path)
+    # Where the subject is: where the renderer's drawn pixels of it are centred, when it records
+    # them; else where the eye goes (the salience centroid above), which finds a subject that stands
+    # out from its ground.
+    if drawing is not None and drawing.subject_x is not None:
+        measurements["subject_x"] = drawing.subject_x
+        placed = drawing.subject_x
+    else:
+        placed = salience_x
+    checks.append(Check(name="subject_placement", value=abs(placed - anchor_x), threshold=MAX_PLACEMENT_OFFSET,
+                        passed=abs(placed - anchor_x) <= MAX_PLACEMENT_OFFSET))
+    if drawing is not None:
+        missing = drawing.missing
+        measurements["subject_cover"] = drawing.subject_cover
+        if drawing.fallbacks:
+            measurements["no_drawing_for"] = ", ".join(drawing.fallbacks)
+        checks.append(Check(name="subject_drawn", value=len(missing), threshold=0, passed=not missing))
     if previous is not None:
         thumb = lambda p: np.asarray(Image.open(p).convert("L").resize((64, 36)), dtype=np.float32)  # noqa: E731
         diff = float(np.abs(thumb(path) - thumb(previous)).mean())
         measurements["diff_from_previous"] = round(diff, 2)
         checks.append(Check(name="not_duplicate", value=diff, threshold=MIN_DIFF_FROM_PREVIOUS, passed=diff >= MIN_DIFF_FROM_PREVIOUS))
-    return Evidence(kind="image-statistics", measurements=measurements, checks=checks)
+    return Evidence(kind="image-statistics", measurements=measurements, checks=checks, drawing=drawing)
 
 
 def _evidence_text(evidence: Evidence) -> str:
     rows = [f"- {k}: {v}" for k, v in evidence.measurements.items()]
     rows += [f"- check {c.name}: {'pass' if c.passed else 'FAIL'} (value {c.value:.2f}, threshold {c.threshold})" for c in evidence.checks]
+    if evidence.drawing is not None:
+        rows.append(f"- asked vs drawn: {evidence.drawing.summary()}")
     return "\n".join(rows)
 
 
@@ -133,7 +150,7 @@ def judge_keyframe(
     if isinstance(verdict, SeenVerdict):
         ymin, xmin, ymax, xmax = verdict.box_2d
         centre_x = (xmin + xmax) / 2000
-        offset = abs(centre_x - ANCHORS[shot.composition][0])
+        offset = abs(centre_x - ANCHOR_X[shot.composition])
         evidence = evidence.model_copy(
             update={
                 "kind": "image",
@@ -238,6 +255,7 @@ FIXES = {
     "exposure_low": ["brightly lit", "luminous, well exposed light", "soft daylight on the subject"],
     "exposure_high": ["low-key lighting with deep shadows", "dim, moody light", "muted exposure"],
     "not_duplicate": ["seen from a new angle", "a different viewpoint", "a closer, tighter framing"],
+    "subject_drawn": ["the subject in full view", "the subject clearly in frame", "the subject centred and whole"],
     "safe": ["fully clothed, family-friendly", "modest and tasteful", "wholesome, suitable for all ages"],
 }
 
@@ -356,6 +374,7 @@ CHECK_ISSUES = {
     "not_duplicate": "it looks like the shot before",
     "subject_box_placement": "the subject is off its planned place",
     "safe": "the picture was flagged as unsafe",
+    "subject_drawn": "the subject is missing from the picture",
 }
 # Scores as words: each starts with its own token (digits are split, "10" starts like "1").
 SCORES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]

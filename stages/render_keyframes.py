@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 
 from renderers import Renderer
+from schemas.drawing import DRAWING_KEY
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.core.config import RenderConfig
 from songflow.core.fsutil import atomic_path
 
 log = logging.getLogger(__name__)
+
+# A renderer that is not `parallel` (a model on one GPU, a server) draws one shot at a time.
+_ONE_AT_A_TIME = threading.Lock()
 
 
 def keyframe_name(shot_index: int, attempt: int) -> str:
@@ -39,15 +45,17 @@ def render_keyframe(
         for path in references:
             with Image.open(path) as im:
                 pictures.append(im.convert("RGB"))
-    image = renderer.render(
-        shot,
-        seed=shot.seed if seed is None else seed,
-        width=cfg.width,
-        height=cfg.height,
-        style=style,
-        references=pictures,
-    )
+    kwargs = dict(seed=shot.seed if seed is None else seed, width=cfg.width, height=cfg.height, style=style, references=pictures)
+    if renderer.parallel:
+        image = renderer.render(shot, **kwargs)
+    else:
+        with _ONE_AT_A_TIME:
+            image = renderer.render(shot, **kwargs)
+    info = PngInfo()
+    if DRAWING_KEY in image.info:
+        info.add_text(DRAWING_KEY, image.info[DRAWING_KEY])
     target = Path(out_dir) / keyframe_name(shot.index, attempt)
     with atomic_path(target) as tmp:
-        image.save(tmp, format="PNG")
+        image.save(tmp, format="PNG", pnginfo=info)
     return target
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import statistics
+import subprocess
 from pathlib import Path
 
 from schemas.analysis import SongAnalysis
@@ -16,7 +17,7 @@ from schemas.timing import BeatEvidence, CaptionTiming, CutTiming, TimingReport,
 from songflow.core.config import AssembleConfig, ShotConfig, TimingConfig
 from songflow.core.errors import SongflowError
 from songflow.listening.beats import NO_PULSE
-from stages.assemble import caption_frames, plan_frames
+from stages.assemble import caption_frames, ffmpeg_exe, plan_frames
 from stages.write_shots import inside_phrase
 
 
@@ -145,3 +146,34 @@ def check_timing(report: TimingReport, where: Path) -> None:
     """Raise TimingError with the broken rules (one line) if the report has failures."""
     if report.failures:
         raise TimingError(f"timing rules broken (see {where}): " + "; ".join(report.failures))
+
+
+SCENE_CHANGE = 10.0  # ffmpeg scdet's own default threshold: a change of picture a viewer sees
+
+
+def scene_scores(video: Path) -> list[float]:
+    """ffmpeg's scene-change score (`scdet`, 0-100) of every frame of `video` against the one before."""
+    out = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(video), "-an", "-vf",
+         "scdet=threshold=100,metadata=mode=print:key=lavfi.scd.score:file=-", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    return [float(line.split("=", 1)[1]) for line in out.splitlines() if line.startswith("lavfi.scd.score=")]
+
+
+def cut_visibility(scores: list[float], plan) -> dict:
+    """The scene-change score at every planned cut of a `stages.assemble.FramePlan`, hard cuts apart
+    from transitions (a crossfade or dip is meant to be gradual), and the largest score inside a shot."""
+    hard = [scores[s.first] for i, s in enumerate(plan.shots) if i and i not in plan.transitions and s.first < len(scores)]
+    soft = [scores[s.first] for i, s in enumerate(plan.shots) if i in plan.transitions and s.first < len(scores)]
+    cut_frames = {s.first for s in plan.shots}
+    # Inside a shot: every frame that is not a cut and not inside a transition's overlap.
+    near = set()
+    for t in plan.transitions.values():
+        near |= set(range(t.frame - t.frames // 2 - 1, t.frame + t.frames // 2 + 2))
+    inside = [x for f, x in enumerate(scores) if f and f not in cut_frames and f not in near]
+    return {
+        "hard_cuts": len(hard), "hard_seen": sum(x >= SCENE_CHANGE for x in hard),
+        "hard_median": sorted(hard)[len(hard) // 2] if hard else None, "hard": hard,
+        "transitions": soft, "inside_max": max(inside, default=0.0),
+    }

@@ -16,6 +16,7 @@ from songflow.core.config import ModelConfig, ShotConfig
 from schemas.scenes import COLOUR_NAMES, Scene
 from songflow.words.vocab import COMPOSITION_FOR, LENSES, SHOT_SIZES, loudness_word, lyric_nouns, noun_kind, section_roles, with_article
 from songflow.words.agreement import subjects_for
+from songflow.words.staging import staging
 from songflow.words.choose import Chooser, capitalize, join_words
 from stages._prompts import render_prompt, render_text
 
@@ -134,7 +135,7 @@ def shot_seed(audio_sha256: str, index: int) -> int:
 def _shot(analysis: SongAnalysis, scene: Scene, span: ShotSpan, index: int, first: int, prompt: str, composition: str, plan: ScenePlan) -> Shot:
     """Shot `index` (the scene's first is `first`): the scene's setting, subject, palette and
     characters (with their fixed looks), the camera move alternating with its counter-move, a seed
-    from the audio."""
+    from the audio, and its staging (size, angle, time, weather, light) read from the words."""
     return Shot(
         characters=[c for c in plan.characters if c.name in scene.characters],
         index=index,
@@ -148,6 +149,7 @@ def _shot(analysis: SongAnalysis, scene: Scene, span: ShotSpan, index: int, firs
         palette=scene.palette,
         camera=shot_camera(scene.camera, index - first),
         seed=shot_seed(analysis.audio_sha256, index),
+        **staging(prompt, scene.setting, scene.light or plan.style.lighting),
     )
 
 

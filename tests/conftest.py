@@ -139,6 +139,16 @@ def _describe(p, why: str) -> str:
     return f"  pid {p.pid} ({why}), started during {test}: {cmd}"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def drawing_processes_stop():
+    """Tests that draw with the procedural renderer directly stop its process pool, as a run does
+    when its keyframes are judged (flows/song.py)."""
+    yield
+    from renderers.procedural import release
+
+    release()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def no_process_outlives_the_session(tmp_path_factory):
     """At the end of the session, no process the tests started may still run: a temporary Prefect

@@ -149,3 +149,27 @@ def test_words_pass_the_checker_and_qa_rerenders_only_for_a_reason(e2e):
     for a in attempts:
         assert a.accepted == (not a.reasons)
     assert sum(qa.rejections.values()) == sum(len(a.reasons) for a in attempts)
+
+
+def test_every_hard_cut_is_seen_and_no_shot_jumps(e2e):
+    """ffmpeg's own scene-change score (scdet) at every planned cut of the video: a hard cut is a
+    change of picture a viewer sees (>= 10, scdet's default threshold), and inside a shot the picture
+    moves without a jump. Crossfades and dips at section changes are meant to be gradual and are
+    left out of the hard cuts."""
+    from stages.assemble import plan_frames
+    from stages.timing_report import SCENE_CHANGE, cut_visibility, scene_scores
+
+    out = e2e["out"]
+    analysis, shots = out.load("analysis", SongAnalysis), out.load("shots", ShotList)
+    seen = cut_visibility(scene_scores(e2e["video"]), plan_frames(analysis, shots, PRESETS["fast"].assemble))
+    assert seen["hard_cuts"] >= 3, seen
+    assert seen["hard_seen"] >= 0.8 * seen["hard_cuts"], seen
+    assert seen["inside_max"] < SCENE_CHANGE, seen
+
+
+def test_consecutive_shots_of_a_scene_are_framed_differently(e2e):
+    shots = e2e["out"].load("shots", ShotList).shots
+    for a, b in zip(shots, shots[1:]):
+        assert a.shot_size and a.angle and b.shot_size and b.angle
+        if a.scene_index == b.scene_index:
+            assert (a.shot_size, a.angle) != (b.shot_size, b.angle), (a.index, b.index)

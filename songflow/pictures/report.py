@@ -13,6 +13,7 @@ from PIL import Image
 
 from schemas.analysis import SongAnalysis
 from schemas.clips import ClipReport, ShotClip
+from schemas.drawing import Drawing
 from schemas.qa import QAReport, ShotQA
 from schemas.shots import Shot, ShotList
 from schemas.timing import TimingReport
@@ -139,6 +140,24 @@ def _motion_html(clip: ShotClip | None, fps: int = 24) -> str:
             f"{clip.native_fps:g} fps retimed to {clip.frames} at {fps}</p>")
 
 
+def _drawn_html(drawing: Drawing | None) -> str:
+    """Asked vs drawn, one line per kind of element; a mismatch or a word with no drawing in red."""
+    if drawing is None:
+        return ""
+    e = html.escape
+    rows = []
+    for el in drawing.elements:
+        text = e(el.drawn or "none")
+        if el.asked and el.asked != el.drawn:
+            text += f' <span class="miss">(asked {e(el.asked)})</span>'
+        if el.cover is not None:
+            text += f" · {100 * el.cover:.0f}% of frame"
+        rows.append(f"<li><b>{e(el.kind)}</b> {text}</li>")
+    if drawing.fallbacks:
+        rows.append(f'<li class="miss"><b>no drawing for</b> {e(", ".join(drawing.fallbacks))}</li>')
+    return f'<details class="small drawn"><summary>drawn: {e(drawing.of("place")[0].drawn or "")}, subject {100 * drawing.subject_cover:.0f}% of frame</summary><ul>{"".join(rows)}</ul></details>'
+
+
 def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path, clip: ShotClip | None = None) -> str:
     e = html.escape
     chosen = entry.attempts[entry.chosen_attempt]
@@ -166,6 +185,7 @@ def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path, cl
     <p class="small">{e(shot.composition.replace("_", " "))} · camera {e(shot.camera.replace("_", " "))} · scene {shot.scene_index}</p>
     <p class="small">attempts {len(entry.attempts)} (scores {scores}), using attempt {entry.chosen_attempt}</p>
     {f'<p class="small">references: {e(", ".join(chosen.references))}</p>' if chosen.references else ""}
+    {_drawn_html(chosen.evidence.drawing)}
     {_motion_html(clip)}
     {f'<ul class="issues">{issues}</ul>' if issues else ""}
   </div>
@@ -292,6 +312,8 @@ img.timeline { width: 100%; height: auto; border-radius: 6px; display: block; }
 .card p { margin: 6px 0 0; }
 .card .prompt { font-size: 14px; }
 .card .small { font-size: 13px; }
+.card .drawn ul { margin: 4px 0 0; padding-left: 16px; }
+.card .miss { color: var(--fail); }
 .issues { margin: 6px 0 0; padding-left: 18px; color: var(--warn); font-size: 13px; }
 .sec { display: inline-block; min-width: 22px; text-align: center; border-radius: 4px; color: #101014; font-weight: 700; font-size: 13px; padding: 0 5px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
