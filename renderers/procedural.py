@@ -16,12 +16,13 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 import numpy as np
-from PIL import Image, ImageChops, ImageFilter
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from renderers.base import Capabilities, Renderer
 from renderers.drawing.camera import ANCHOR_X, SIZE_OF_COMPOSITION, Camera
@@ -43,6 +44,7 @@ TIME_WORDS = {"dawn", "sunset", "sunrise", "twilight", "midnight", "summer", "wi
 WATER_WORDS = {"wave", "waves", "tide", "salt", "spray", "water", "river", "sea", "ocean"}
 WATER_PLACES = {"beach", "harbour", "river", "lake", "bridge"}
 MAX_SUBJECTS = 3
+SEEN = 0.0002  # a subject covering less of the frame than this (184 pixels at 1280x720) is not in it
 # The colour and strength of the hour's light over an interior (None: the palette's shadow).
 INDOOR_LIGHT = {"dawn": ((255, 176, 140), 50), "day": ((255, 252, 235), 60), "dusk": ((255, 120, 60), 55), "night": (None, 100)}
 
@@ -128,7 +130,12 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
     paint = paint_for(shot.palette, shot.time_of_day)
     w, h = width, height
     # Each shot looks a little elsewhere in its place, so two shots of one size still differ.
-    pan = rng.uniform(-0.12, 0.12) * w
+    # Consecutive shots look to alternate sides of the place, and every other one from the other
+    # side of it (the place mirrored: a reverse angle), so a cut between two shots of one scene
+    # changes the picture, not only the subject's size.
+    side = 1 if shot.index % 2 == 0 else -1
+    pan = side * rng.uniform(0.08, 0.2) * w
+    reverse = shot.index % 2 == 1
     f = Frame(image=Image.new("RGB", (w, h)), paint=paint, rng=rng, horizon=cam.horizon * h, zoom=cam.zoom, pan=pan)
     sun = draw_sky(f)
     PLACES[plan.place].draw(f)
@@ -140,6 +147,11 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
         f.draw.rectangle([0, 0, w, h], fill=(*(tint or paint.shadow), alpha))
     elif dim and f.horizon < h:
         f.draw.rectangle([0, max(0, int(f.horizon)), w, h], fill=(*paint.shadow, dim))
+    if reverse:
+        f.image.paste(ImageOps.mirror(f.image))
+        f.glow_layer.paste(ImageOps.mirror(f.glow_layer))
+        f.sky = ImageOps.mirror(f.sky) if f.sky is not None else None
+        sun = (w - sun[0], sun[1]) if sun is not None else None
 
     main = plan.subjects[0] if plan.subjects else None
     rest = plan.subjects[1:]
@@ -147,9 +159,11 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
     xs = _others_x(cam.anchor_x)
     # Further subjects stand beside the first in a wide shot, behind it (smaller, softer) when near.
     near = cam.close
-    side_cam = Camera(size="wide", angle=cam.angle if cam.angle != "low" else "eye_level", anchor_x=0.5) if near else cam
+    # (at least the size of a wide shot's: a second subject in an extreme wide shot is still seen)
+    side_size = "wide" if near or cam.size == "extreme_wide" else cam.size
+    side_angle = cam.angle if cam.angle not in ("low",) or not near else "eye_level"
     for k, item in enumerate(rest):
-        boxes.append((item, Camera(size=side_cam.size, angle=side_cam.angle, anchor_x=xs[k]), 0.8 if not near else 1.0))
+        boxes.append((item, Camera(size=side_size, angle=side_angle, anchor_x=xs[k]), 0.8 if not near else 1.0))
     focus = ((cam.anchor_x * w), 0.4 * h)
     light_drawn = draw_light(f, plan.light, sun, plan.indoor, focus)
     covers: dict[int, float] = {}
@@ -181,8 +195,11 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
         if near:
             put(k + 1, item, camera, scale)
     if cam.softness > 1:  # the background out of focus behind a near subject
-        s = cam.softness
-        f.image.paste(f.image.resize((w // s, h // s), Image.BILINEAR).resize((w, h), Image.BILINEAR))
+        k = cam.softness
+        f.image.paste(f.image.resize((w // k, h // k), Image.BILINEAR).resize((w, h), Image.BILINEAR))
+    if cam.field:  # a near subject stands on a field of the scene's main colour, as on a poster
+        field = paint.mid if shot.index % 2 == 0 else paint.shadow
+        f.draw.rectangle([0, 0, w, h], fill=(*field, int(255 * cam.field)))
     if main is not None:
         put(0, main, cam, 1.0)
     for k, (item, camera, scale) in enumerate(boxes):
@@ -204,7 +221,7 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
     for i, (words, name, look) in enumerate(plan.subjects):
         cover = covers.get(i, 0.0)
         kind = "character" if look else "subject"
-        drawn = (name or "emblem") if cover > 0.0005 else None
+        drawn = (name or "emblem") if cover > SEEN else None
         elements.append(Element(kind=kind, asked=name or words, drawn=drawn, cover=round(cover, 4)))
     drawing = Drawing(renderer="procedural", elements=elements, fallbacks=plan.fallbacks, subject_cover=round(float(total.mean()), 4),
                       subject_x=round(centres["x"], 3) if "x" in centres else None)
@@ -231,6 +248,18 @@ def _draw_in_worker(shot_json: str, seed: int, width: int, height: int, style_js
     return image.tobytes(), drawing.model_dump_json()
 
 
+def _end_with_parent(parent: int) -> None:
+    """In a drawing process: end at once when the run that started it is gone (killed, even by
+    SIGKILL), so no drawing process outlives its run. A thread watches for the parent's pid to change."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
+
+
 _POOL: ProcessPoolExecutor | None = None
 _POOL_WIDTH = 0
 _POOL_LOCK = threading.Lock()
@@ -244,7 +273,7 @@ def _pool(n: int) -> ProcessPoolExecutor:
                 _POOL.shutdown(wait=True)
             # fork: the workers only draw (numpy, PIL, already imported here), and unlike spawn or
             # forkserver it leaves no server or resource tracker process behind once they stop.
-            _POOL, _POOL_WIDTH = ProcessPoolExecutor(max_workers=n, mp_context=get_context("fork")), n
+            _POOL, _POOL_WIDTH = ProcessPoolExecutor(max_workers=n, mp_context=get_context("fork"), initializer=_end_with_parent, initargs=(os.getpid(),)), n
         return _POOL
 
 

@@ -117,15 +117,23 @@ def draw_light(f: Frame, light: str | None, sun: tuple[float, float] | None, ind
         return "streetlight"
     if light in ("candle", "fire", "streetlight"):  # a streetlight indoors is a warm lamp
         flame = (255, 170, 60) if light != "candle" else (255, 205, 120)
-        n = 5 if light == "candle" else 3
-        for k in range(n):
-            x = f.x(0.08 + 0.84 * k / max(1, n - 1)) + rng.uniform(-0.03, 0.03) * w
-            y = floor - rng.uniform(0.0, 0.06) * h
-            s = (0.03 if light == "candle" else 0.07) * h * min(f.zoom, 2)
+        # Candles in a row along the floor; a fire is one or two blazes near the frame's edges.
+        spots = [0.08 + 0.84 * k / 4 for k in range(5)] if light == "candle" else [0.12, 0.88][: 1 + int(rng.random() < 0.5)]
+        base = floor if light == "candle" else max(floor, 0.9 * h)
+        for u in spots:
+            x = u * w + rng.uniform(-0.03, 0.03) * w
+            y = base - rng.uniform(0.0, 0.04) * h
+            s = (0.03 if light == "candle" else 0.06) * h * min(f.zoom, 2)
             if light == "candle":
                 f.draw.rectangle([x - s * 0.25, y - s * 1.4, x + s * 0.25, y], fill=(*mix(p.light, (240, 230, 210), 0.5), 255))
-            f.draw.polygon([(x, y - s * (2.4 if light == "candle" else 1.8)), (x - s * 0.35, y - s * 1.3), (x + s * 0.35, y - s * 1.3)], fill=(*flame, 255))
-            f.glow(x, y - s * 1.8, s * 4, flame, 0.9)
+                f.draw.polygon([(x, y - s * 2.4), (x - s * 0.35, y - s * 1.3), (x + s * 0.35, y - s * 1.3)], fill=(*flame, 255))
+            else:
+                for k in range(5):  # tongues of a blaze, the tallest in the middle
+                    dx = (k - 2) * 0.3 * s
+                    top = y - s * (2.2 - 0.35 * abs(k - 2)) * rng.uniform(0.85, 1.1)
+                    f.draw.polygon([(x + dx, top), (x + dx - 0.35 * s, y), (x + dx + 0.35 * s, y)], fill=(*mix(flame, (255, 230, 120), 0.2 * (k % 2)), 255))
+                f.draw.rectangle([x - 1.1 * s, y - 0.15 * s, x + 1.1 * s, y + 0.1 * s], fill=(*shade(p.shadow, 0.8), 255))
+            f.glow(x, y - s * 1.5, s * 2.5, flame, 0.55)
         return light if light != "streetlight" else "lamp"
     if light == "sun" and sun is not None:
         x, y = sun
@@ -168,7 +176,7 @@ def draw_weather(f: Frame, weather: str | None, indoor: bool) -> str | None:
                 x, y = x + rng.uniform(-0.05, 0.05) * w, y + rng.uniform(0.06, 0.1) * h
                 bolt.append((x, y))
             f.draw.line(bolt, fill=(255, 255, 240, 255), width=max(3, h // 150), joint="curve")
-            f.glow(bolt[0][0], bolt[len(bolt) // 2][1], 0.2 * h, (220, 220, 255), 0.8)
+            f.glow(bolt[0][0], bolt[len(bolt) // 2][1], 0.1 * h, (220, 220, 255), 0.5)
         n, length, alpha = (900, 0.07, 110) if heavy else (600, 0.045, 120)
         col = mix(p.light, (220, 230, 255), 0.5)
         xs, ys = rng.random(n) * (w + 0.1 * w), rng.random(n) * h

@@ -1395,6 +1395,282 @@ def cigarette(pen: Pen, paint: Paint, look: Look | None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Things from the lyrics: keepsakes, furniture, the body, paper, treasure
+
+
+def bed(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A bed seen from the side: a tall headboard, a pillow, the covers turned back, a low footboard."""
+    a = 1.6
+    ink = _Ink(pen, a, paint)
+    wood = _body(paint)
+    ink.poly(_oval_pts(0.17, 0.17, 0.13, 0.13, 0, 12, math.pi, 2 * math.pi) + [(0.3, 0.98), (0.04, 0.98)], wood)  # headboard
+    ink.poly([(1.42, 0.42), (1.56, 0.36), (1.56, 0.98), (1.42, 0.98)], wood)  # footboard
+    ink.poly([(0.3, 0.62), (1.42, 0.62), (1.42, 0.78), (0.3, 0.78)], wood)  # the frame under the mattress
+    ink.poly([(0.36, 0.78), (0.44, 0.78), (0.44, 0.96), (0.36, 0.96)], wood)
+    ink.poly([(1.3, 0.78), (1.38, 0.78), (1.38, 0.96), (1.3, 0.96)], wood)
+    sheet = mix(paint.light, paint.mid, 0.12)
+    ink.poly([(0.3, 0.48), (1.42, 0.48), (1.42, 0.64), (0.3, 0.64)], sheet)  # mattress and sheet
+    cover = mix(paint.accent, paint.shadow, 0.25)
+    ink.poly([(0.72, 0.44), (1.0, 0.4), (1.3, 0.41), (1.46, 0.44), (1.48, 0.82), (1.34, 0.84), (1.16, 0.78), (0.9, 0.74),
+              (0.7, 0.66)], cover)
+    ink.poly(_oval_pts(0.5, 0.42, 0.19, 0.08, -0.1, 18), mix(paint.light, (255, 255, 255), 0.3))  # pillow
+    ink.flush()
+    ink.poly([(0.72, 0.44), (0.88, 0.42), (0.84, 0.7), (0.7, 0.66)], sheet, rim=False)  # the turned-back hem
+    for x in (1.06, 1.28):
+        ink.line([(x, 0.44), (x + 0.04, 0.76)], shade(cover, 0.75), 0.01, rim=False)
+    ink.line([(0.08, 0.2), (0.26, 0.2)], shade(wood, 1.3), 0.012, rim=False)
+    ink.flush()
+
+
+def bell(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A church bell hung from its yoke: a flared bronze body, a band at the lip, the clapper below."""
+    a = 0.9
+    ink = _Ink(pen, a, paint)
+    c = a / 2
+    wood = _body(paint)
+    ink.poly([(0.04, 0.02), (a - 0.04, 0.02), (a - 0.08, 0.1), (0.08, 0.1)], wood)  # the yoke
+    bronze = mix(paint.light, (205, 150, 60), 0.55)
+    ink.line([(c, 0.14), (c, 0.9)], wood, 0.025)
+    ink.oval(c, 0.92, 0.065, 0.065, wood)  # the clapper
+    side = [(0.13, 0.12), (0.17, 0.16), (0.19, 0.28), (0.21, 0.46), (0.26, 0.62), (0.34, 0.72), (0.42, 0.76), (0.43, 0.82)]
+    ink.poly([(c - dx, y) for dx, y in side] + [(c + dx, y) for dx, y in side[::-1]], bronze)
+    ink.oval(c, 0.12, 0.06, 0.04, bronze)
+    ink.flush()
+    ink.poly([(c - 0.4, 0.74), (c + 0.4, 0.74), (c + 0.43, 0.82), (c - 0.43, 0.82)], shade(bronze, 0.72), rim=False)
+    ink.poly([(c - 0.19, 0.28), (c + 0.19, 0.28), (c + 0.2, 0.34), (c - 0.2, 0.34)], shade(bronze, 0.8), rim=False)
+    ink.line([(c - 0.12, 0.2), (c - 0.15, 0.5), (c - 0.24, 0.7)], mix(bronze, (255, 255, 255), 0.5), 0.025, rim=False)
+    ink.flush()
+
+
+def _drop(cx: float, cy: float, r: float, n: int = 20) -> list[Pt]:
+    """A falling drop: round below, drawn to a point above."""
+    pts = _oval_pts(cx, cy, r, r, 0, n, -0.25 * math.pi, 1.25 * math.pi)
+    return [*pts, (cx, cy - 2.4 * r)]
+
+
+def blood(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """Drops of blood falling, a small splash pooled beneath."""
+    a = 0.8
+    ink = _Ink(pen, a, paint)
+    red = mix((150, 12, 24), paint.accent, 0.15)
+    ink.poly(_drop(0.36, 0.56, 0.26), red)
+    ink.poly(_drop(0.66, 0.26, 0.09), red)
+    ink.poly(_drop(0.7, 0.66, 0.07), red)
+    ink.poly(_oval_pts(0.4, 0.93, 0.36, 0.05, 0, 20) + [(0.74, 0.95), (0.78, 0.92)], red)
+    ink.flush()
+    shine = mix(red, (255, 255, 255), 0.55)
+    ink.poly(_oval_pts(0.27, 0.6, 0.05, 0.1, 0.4, 14), shine, rim=False)
+    ink.oval(0.635, 0.27, 0.018, 0.03, shine, rim=False)
+    ink.flush()
+
+
+def clock(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """An alarm clock: a round face with two bells and a hammer on top, little feet below."""
+    a = 0.85
+    ink = _Ink(pen, a, paint)
+    c = a / 2
+    body = mix(paint.shadow, paint.accent, 0.45)
+    for side in (-1, 1):
+        ink.line([(c + side * 0.2, 0.82), (c + side * 0.28, 0.98)], body, 0.05, cap=True)
+        ink.poly(_oval_pts(c + side * 0.24, 0.2, 0.14, 0.1, side * 0.6, 18, math.pi, 2 * math.pi), body)
+    ink.line([(c, 0.2), (c, 0.04)], body, 0.03)
+    ink.poly([(c - 0.08, 0.02), (c + 0.08, 0.02), (c + 0.08, 0.06), (c - 0.08, 0.06)], body)
+    ink.oval(c, 0.6, 0.29, 0.29, body)
+    ink.flush()
+    face = mix(paint.light, (255, 255, 255), 0.3)
+    ink.oval(c, 0.6, 0.23, 0.23, face, rim=False)
+    for k in range(12):
+        t = k * math.pi / 6
+        r = 0.016 if k % 3 == 0 else 0.009
+        ink.oval(c + 0.25 * math.cos(t), 0.6 + 0.19 * math.sin(t), r, r, body, rim=False)
+    hand = shade(paint.shadow, 0.6)
+    ink.line([(c, 0.6), (c - 0.04, 0.45)], hand, 0.022, rim=False)
+    ink.line([(c, 0.6), (c + 0.14, 0.65)], hand, 0.014, rim=False)
+    ink.oval(c, 0.6, 0.025, 0.025, paint.accent, rim=False)
+    ink.flush()
+
+
+def door(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A door standing ajar: a tall doorway full of light, the panelled leaf swung toward us."""
+    a = 0.58
+    ink = _Ink(pen, a, paint)
+    light = mix(paint.light, (255, 240, 210), 0.3)
+    # The light in the doorway is the room beyond, not the door: drawn, but left out of the mask.
+    ink.poly([(0.07, 0.07), (0.34, 0.07), (0.34, 0.98), (0.07, 0.98)], light, rim=False, solid=False)
+    ink.flush()
+    ink.line([(0.045, 0.99), (0.045, 0.045), (0.36, 0.045)], _body(paint), 0.07)
+    ink.poly([(0.36, 0.04), (0.56, 0.0), (0.56, 1.0), (0.36, 0.96)], _second(paint))  # the door leaf
+    ink.flush()
+    ink.poly([(0.39, 0.1), (0.53, 0.07), (0.53, 0.46), (0.39, 0.47)], _body(paint), rim=False)
+    ink.poly([(0.39, 0.54), (0.53, 0.54), (0.53, 0.93), (0.39, 0.89)], _body(paint), rim=False)
+    ink.oval(0.42, 0.5, 0.014, 0.014, paint.accent, rim=False)
+    ink.flush()
+    ink.glow(0.2, 0.5, 0.35, light, 0.5)
+
+
+def glitter(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A drift of glitter: a cloud of specks thick in the middle, four-pointed sparkles flashing in it."""
+    a = 1.3
+    ink = _Ink(pen, a, paint, rim=0.0)
+    rng = np.random.default_rng(11)  # the same drift every time
+    haze = mix(paint.mid, paint.light, 0.45)
+    for _ in range(46):  # the thick middle: specks overlapping into one drifting cloud
+        r = rng.uniform(0.04, 0.09)
+        ang, d = rng.uniform(0, 2 * math.pi), abs(rng.normal(0, 0.16))
+        ink.oval(a / 2 + 1.5 * d * math.cos(ang), 0.5 + d * math.sin(ang), r, r, haze)
+    for _ in range(40):  # loose specks round it
+        r = rng.uniform(0.008, 0.02)
+        ang, d = rng.uniform(0, 2 * math.pi), rng.uniform(0.28, 0.46)
+        ink.oval(a / 2 + 1.35 * d * math.cos(ang), 0.5 + d * math.sin(ang), r, r, mix(paint.light, paint.accent, rng.uniform(0, 0.6)))
+    hot = mix(paint.light, (255, 255, 255), 0.5)
+    for x, y, s in ((0.62, 0.46, 0.2), (0.34, 0.3, 0.1), (0.94, 0.64, 0.12), (0.4, 0.72, 0.07), (1.1, 0.26, 0.08), (0.18, 0.56, 0.06)):
+        ink.poly(_star_pts(x, y, s * 0.18, s, 4, 0), hot)
+    ink.flush()
+    ink.glow(0.62, 0.46, 0.5, paint.light, 0.4)
+
+
+def gold(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """Gold bars stacked in a pyramid, three, two, one, a glint on the top bar."""
+    a = 1.5
+    ink = _Ink(pen, a, paint)
+    metal = mix(paint.light, (236, 186, 60), 0.65)
+    top_face, side = mix(metal, (255, 255, 255), 0.35), shade(metal, 0.72)
+    w, h, gap = 0.42, 0.25, 0.06
+    for row, n in enumerate((3, 2, 1)):
+        y1 = 0.98 - row * h
+        x = a / 2 - (n * w + (n - 1) * gap) / 2
+        for k in range(n):
+            x0 = x + k * (w + gap)
+            ink.poly([(x0, y1), (x0 + w, y1), (x0 + w - 0.06, y1 - h + 0.02), (x0 + 0.06, y1 - h + 0.02)], metal)
+        ink.flush()
+        for k in range(n):
+            x0 = x + k * (w + gap)
+            ink.poly([(x0 + 0.06, y1 - h + 0.02), (x0 + w - 0.06, y1 - h + 0.02), (x0 + w - 0.1, y1 - h + 0.08), (x0 + 0.1, y1 - h + 0.08)],
+                     top_face, rim=False)
+            ink.poly([(x0 + 0.04, y1 - 0.05), (x0 + w - 0.04, y1 - 0.05), (x0 + w, y1), (x0, y1)], side, rim=False)
+        ink.flush()
+    ink.poly(_star_pts(a / 2 + 0.14, 0.26, 0.012, 0.07, 4, 0), (255, 255, 255), rim=False)
+    ink.flush()
+    ink.glow(a / 2, 0.6, 0.6, metal, 0.35)
+
+
+def _hand(ink: _Ink, x: float, y: float, s: float, ang: float, col: RGB, flip: bool = False) -> None:
+    """An open hand, palm out, fingers spread: wrist at (x, y), size s, turned by ang."""
+    m = -1 if flip else 1
+    c = (x, y)
+    pts: list[list[Pt]] = []
+    ink.poly(_turn([(x - 0.1 * s, y), (x + 0.1 * s, y), (x + 0.13 * s, y - 0.2 * s), (x - 0.14 * s, y - 0.2 * s)], ang, c), col)
+    ink.poly(_turn(_oval_pts(x, y - 0.34 * s, 0.2 * s, 0.2 * s, 0, 20), ang, c), col)
+    for fx, tx, ty, w in ((-0.13, -0.3, -0.8, 0.088), (-0.04, -0.1, -0.9, 0.092), (0.05, 0.1, -0.88, 0.09), (0.13, 0.28, -0.74, 0.082)):
+        pts.append([(x + m * fx * s, y - 0.42 * s), (x + m * tx * s, y + ty * s)])
+        ink.line(_turn(pts[-1], ang, c), col, w * s, cap=True)
+    ink.line(_turn([(x - m * 0.14 * s, y - 0.26 * s), (x - m * 0.4 * s, y - 0.46 * s)], ang, c), col, 0.1 * s, cap=True)  # thumb
+
+
+def hand(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """An open hand raised, fingers spread, palm toward us."""
+    a = 0.8
+    ink = _Ink(pen, a, paint)
+    col = mix(SKIN, paint.light, 0.15)
+    _hand(ink, 0.42, 1.0, 1.0, 0.05, col)
+    ink.flush()
+    crease = shade(col, 0.78)
+    ink.line([(0.3, 0.72), (0.42, 0.62), (0.56, 0.6)], crease, 0.01, rim=False)
+    ink.line([(0.32, 0.8), (0.46, 0.74)], crease, 0.01, rim=False)
+    ink.flush()
+
+
+def hands(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """Two open hands raised side by side, leaning apart."""
+    a = 1.5
+    ink = _Ink(pen, a, paint)
+    col = mix(SKIN, paint.light, 0.15)
+    _hand(ink, 0.5, 1.02, 0.86, -0.28, col, flip=True)
+    _hand(ink, 1.0, 1.02, 0.86, 0.28, shade(col, 0.88))
+    ink.flush()
+
+
+def heart(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A heart at a tilt, pierced by an arrow, a shine on its shoulder."""
+    a = 1.5
+    ink = _Ink(pen, a, paint)
+    col = mix(paint.accent, (200, 20, 50), 0.4)
+    t, c = -0.2, (a / 2, 0.5)
+    wood = mix(paint.light, paint.mid, 0.3)
+    ink.line([(0.06, 0.86), (0.42, 0.66)], wood, 0.03)  # the arrow's tail end, behind the heart
+    for k in range(3):
+        x, y = 0.08 + 0.07 * k, 0.85 - 0.04 * k
+        ink.poly([(x, y), (x + 0.08, y - 0.045), (x + 0.02, y - 0.13), (x - 0.04, y - 0.08)], paint.light)
+    ink.poly(_turn(_heart_pts(a / 2, 0.5, 0.41), t, c), col)
+    ink.line([(1.06, 0.33), (1.34, 0.17)], wood, 0.03)  # the point coming out
+    ink.poly([(1.44, 0.1), (1.28, 0.12), (1.36, 0.25)], wood)
+    ink.flush()
+    ink.line(_turn(_oval_pts(0.58, 0.32, 0.12, 0.1, 0, 8, math.pi * 1.05, math.pi * 1.6), t, c), mix(col, (255, 255, 255), 0.6), 0.035,
+             rim=False, cap=True)
+    ink.flush()
+    ink.glow(a / 2, 0.5, 0.5, col, 0.3)
+
+
+def mirror(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A hand mirror held up at a slant: an oval gilt frame, the glass with a streak of reflection, a handle."""
+    a = 0.7
+    ink = _Ink(pen, a, paint)
+    t, c = 0.22, (0.35, 0.5)
+    frame = mix(paint.light, (220, 170, 70), 0.5)
+    ink.line(_turn([(0.35, 0.66), (0.35, 0.97)], t, c), frame, 0.075, cap=True)
+    ink.poly(_turn(_oval_pts(0.35, 0.35, 0.27, 0.33, 0, 30), t, c), frame)
+    ink.flush()
+    glass_col = mix(paint.mid, paint.light, 0.35)
+    ink.poly(_turn(_oval_pts(0.35, 0.35, 0.22, 0.28, 0, 30), t, c), glass_col, rim=False)
+    shine = mix(glass_col, (255, 255, 255), 0.6)
+    ink.line(_turn([(0.22, 0.34), (0.36, 0.14)], t, c), shine, 0.035, rim=False)
+    ink.line(_turn([(0.26, 0.46), (0.44, 0.2)], t, c), shine, 0.016, rim=False)
+    ink.oval(*_turn([(0.35, 0.69)], t, c)[0], 0.03, 0.03, paint.accent, rim=False)
+    ink.flush()
+
+
+def rock(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A pile of boulders: one tall stone at the back, others tumbling away to the right, lit from the top left."""
+    a = 1.6
+    ink = _Ink(pen, a, paint)
+    stone = mix(mix(paint.shadow, paint.mid, 0.5), (128, 124, 120), 0.35)
+    lit = mix(stone, paint.light, 0.3)
+    big = [(0.1, 0.96), (0.08, 0.5), (0.2, 0.16), (0.42, 0.04), (0.62, 0.14), (0.74, 0.44), (0.76, 0.96)]
+    mid = [(0.6, 0.96), (0.62, 0.62), (0.78, 0.44), (0.98, 0.46), (1.1, 0.64), (1.12, 0.96)]
+    small = [(1.04, 0.96), (1.1, 0.78), (1.26, 0.7), (1.44, 0.76), (1.54, 0.96)]
+    ink.poly(big, stone)
+    ink.poly(mid, shade(stone, 0.85))
+    ink.poly(small, shade(stone, 0.92))
+    for x, r in ((0.4, 0.05), (0.94, 0.04), (1.22, 0.035)):
+        ink.poly(_oval_pts(x, 0.97 - r * 0.7, r * 1.3, r * 0.8, 0, 10), shade(stone, 0.75))
+    ink.flush()
+    ink.poly([(0.08, 0.5), (0.2, 0.16), (0.42, 0.04), (0.36, 0.2), (0.22, 0.44)], lit, rim=False)
+    ink.poly([(0.62, 0.62), (0.78, 0.44), (0.98, 0.46), (0.8, 0.52)], lit, rim=False)
+    ink.poly([(1.1, 0.78), (1.26, 0.7), (1.44, 0.76), (1.26, 0.74)], lit, rim=False)
+    ink.line([(0.42, 0.04), (0.46, 0.4), (0.4, 0.96)], shade(stone, 0.7), 0.01, rim=False)
+    ink.flush()
+
+
+def song(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A song in the air: a pair of beamed quavers and a single note rising off a curling staff."""
+    a = 1.4
+    ink = _Ink(pen, a, paint)
+    col = mix(paint.light, paint.accent, 0.25)
+    staff = mix(paint.mid, paint.light, 0.4)
+    for k in range(3):
+        ink.line([(x, 0.84 - 0.05 * k + 0.1 * math.sin(x * 3.2)) for x in np.linspace(0.02, 1.38, 16)], staff, 0.014)
+    for hx, hy in ((0.3, 0.72), (0.72, 0.6)):
+        ink.poly(_oval_pts(hx, hy, 0.12, 0.085, -0.4, 18), col)
+        ink.line([(hx + 0.1, hy - 0.02), (hx + 0.1, hy - 0.5)], col, 0.045)
+    ink.poly([(0.38, 0.18), (0.84, 0.06), (0.84, 0.18), (0.38, 0.3)], col)  # the beam
+    ink.poly(_oval_pts(1.1, 0.44, 0.1, 0.072, -0.4, 18), col)
+    ink.line([(1.185, 0.42), (1.185, 0.04)], col, 0.04)
+    ink.poly([(1.165, 0.04), (1.21, 0.04), (1.34, 0.18), (1.32, 0.3), (1.26, 0.2), (1.165, 0.16)], col)  # the flag
+    ink.flush()
+    ink.glow(0.7, 0.4, 0.5, col, 0.3)
+
+
+# ---------------------------------------------------------------------------------------------
 # The table
 
 
@@ -1473,6 +1749,19 @@ SUBJECTS: dict[str, Subject] = {s.name: s for s in [
     Subject("sword", sword, 0.4, (0.0, 0.0, 1.0, 0.6), (0.067, 0.233, 0.933, 0.433)),
     Subject("gun", gun, 1.6, (0.0, 0.0, 1.0, 1.0), (0.0, 0.14, 0.667, 0.79)),
     Subject("cigarette", cigarette, 1.6, (0.0, 0.0, 1.0, 1.0), (0.275, 0.537, 0.658, 0.887), glows=True),
+    Subject("bed", bed, 1.45, (0.0, 0.0, 1.0, 1.0), (0.0, 0.047, 0.901, 0.997)),
+    Subject("bell", bell, 0.9, (0.0, 0.0, 1.0, 1.0), (0.0, 0.21, 1.0, 0.81)),
+    Subject("blood", blood, 0.8, (0.0, 0.0, 1.0, 1.0), (0.0, 0.257, 1.0, 0.807)),
+    Subject("clock", clock, 0.85, (0.0, 0.0, 1.0, 1.0), (0.004, 0.303, 1.0, 0.853)),
+    Subject("door", door, 0.58, (0.0, 0.0, 1.0, 1.0), (0.149, 0.047, 1.0, 0.447), glows=True),
+    Subject("glitter", glitter, 1.3, (0.0, 0.0, 1.0, 1.0), (0.12, 0.22, 0.88, 0.76)),
+    Subject("gold", gold, 1.5, (0.0, 0.0, 1.0, 1.0), (0.029, 0.187, 0.971, 0.987)),
+    Subject("hand", hand, 0.8, (0.0, 0.0, 1.0, 1.0), (0.0, 0.257, 1.0, 0.807)),
+    Subject("hands", hands, 1.5, (0.0, 0.0, 1.0, 1.0), (0.029, 0.187, 0.971, 0.987)),
+    Subject("heart", heart, 1.5, (0.0, 0.0, 1.0, 1.0), (0.029, 0.093, 0.971, 0.893)),
+    Subject("mirror", mirror, 0.7, (0.0, 0.0, 1.0, 1.0), (0.067, 0.117, 1.0, 0.667)),
+    Subject("rock", rock, 1.6, (0.0, 0.0, 1.0, 1.0), (0.0, 0.047, 0.8, 0.997)),
+    Subject("song", song, 1.4, (0.0, 0.0, 1.0, 1.0), (0.245, 0.117, 0.621, 0.417)),
 ]}
 
 
@@ -1530,6 +1819,9 @@ SUBJECT_WORDS: dict[str, str] = {
     "gun": "gun", "pistol": "gun", "revolver": "gun", "diamond": "ring", "diamonds": "ring", "gem": "ring",
     
     "cigarette": "cigarette",
+    "bed": "bed", "sheets": "bed", "bell": "bell", "bells": "bell", "blood": "blood", "clock": "clock", "door": "door",
+    "glitter": "glitter", "dust": "glitter", "gold": "gold", "hand": "hand", "hands": "hands", "heart": "heart",
+    "mirror": "mirror", "rock": "rock", "rocks": "rock", "stone": "rock", "stones": "rock", "song": "song",
 }
 # Single-word names of their own subject also resolve (e.g. "streetlamp").
 for _name in SUBJECTS:
