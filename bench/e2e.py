@@ -67,7 +67,7 @@ def main() -> None:
     spec = synth.long_spec() if args.song == "long" else synth.DEMO
     wav, lrc, truth = synth.write_song(spec, root / "song")
 
-    from songflow.command import progress
+    from flows import progress
 
     class StageClock(progress.Progress):
         """Seconds per stage, as the flow reports them to the progress display."""

@@ -112,6 +112,15 @@ class Plan:
         self.subjects = self.subjects[:MAX_SUBJECTS]
 
 
+def _add_glow(f: Frame) -> None:
+    """The light drawn so far, blurred and added to the picture (screen); the light layer is emptied."""
+    if f.glow_layer.getbbox() is None:
+        return
+    glow = f.glow_layer.filter(ImageFilter.GaussianBlur(5)).resize((f.w, f.h), Image.BILINEAR)
+    f.image.paste(ImageChops.screen(f.image, glow))
+    f.glow_draw.rectangle([0, 0, f.glow_layer.width, f.glow_layer.height], fill=(0, 0, 0))
+
+
 def _mirror(region: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
     u0, v0, u1, v1 = region
     return 1 - u1, v0, 1 - u0, v1
@@ -127,6 +136,8 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
     rng = np.random.default_rng(seed)
     plan = Plan(shot, style)
     cam = framing(shot)
+    if plan.indoor and cam.angle == "aerial":  # no sky above a room: the camera looks down from high
+        cam = Camera(size="wide", angle="high", anchor_x=cam.anchor_x)
     paint = paint_for(shot.palette, shot.time_of_day)
     w, h = width, height
     # Each shot looks a little elsewhere in its place, so two shots of one size still differ.
@@ -200,14 +211,17 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
     if cam.field:  # a near subject stands on a field of the scene's main colour, as on a poster
         field = paint.mid if shot.index % 2 == 0 else paint.shadow
         f.draw.rectangle([0, 0, w, h], fill=(*field, int(255 * cam.field)))
+    # The place's lights shine on the place, not on the subject in front of it: they are added
+    # now, and only the subjects' own lights (a lantern, a neon sign) after the subjects are drawn.
+    _add_glow(f)
     if main is not None:
         put(0, main, cam, 1.0)
     for k, (item, camera, scale) in enumerate(boxes):
         if not near:
             put(k + 1, item, camera, scale)
     weather_drawn = draw_weather(f, plan.weather, plan.indoor)
-    glow = f.glow_layer.filter(ImageFilter.GaussianBlur(5)).resize((w, h), Image.BILINEAR)
-    image = ImageChops.screen(f.image, glow)
+    _add_glow(f)
+    image = f.image
 
     elements = [
         Element(kind="framing", asked=f"{shot.shot_size} {shot.angle}" if shot.shot_size else None, drawn=f"{cam.size} {cam.angle}"),

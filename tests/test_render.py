@@ -112,10 +112,22 @@ def test_no_place_or_subject_of_the_vocabularies_falls_back():
     assert fallbacks == [], fallbacks
 
 
+def test_the_renderer_and_the_word_checker_agree_on_what_is_indoors():
+    """A setting the words give weather (outdoors) is drawn outdoors, and a room has none."""
+    from songflow.words.agreement import is_indoor
+
+    assert [p for p in sorted(PLACE_NOUNS | set(PLACES_GENERIC)) if PLACES[place_for(p)].indoor != is_indoor(p)] == []
+
+
 def test_what_cannot_be_drawn_is_shown_as_an_emblem_and_reported():
     image, drawing = picture(shot("a beach", "a teapot", seed=1))
     assert drawing.fallbacks == ["a teapot"]
     assert drawing.of("subject")[0].drawn == "emblem"
+    plain, _ = picture(shot("a beach", "a lone figure", seed=1))
+    assert diff(image, plain) >= 1  # the emblem is in the picture
+    _, nowhere = picture(shot("a teapot factory", "a dog", seed=1))
+    assert nowhere.fallbacks == ["a teapot factory"]
+    assert nowhere.of("place")[0].asked == "a teapot factory" and nowhere.of("place")[0].drawn == "field"
 
 
 def test_the_drawing_records_what_was_asked():

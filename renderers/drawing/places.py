@@ -1858,7 +1858,7 @@ PLACE_WORDS: dict[str, str] = {
     "docks": "harbour", "marina": "harbour", "wharf": "harbour", "quay": "harbour", "lighthouse": "harbour",
     "train station": "train station", "station": "train station", "platform": "train station", "train": "train station",
     "railway": "train station", "railroad": "train station", "subway station": "train station", "tracks": "train station",
-    "subway": "subway car", "subway car": "subway car", "train carriage": "subway car", "carriage": "subway car",
+    "subway": "train station", "subway car": "subway car", "train carriage": "subway car", "carriage": "subway car",
     "metro": "subway car", "tube": "subway car", "bus": "subway car",
     # water and land
     "beach": "beach", "shore": "beach", "coast": "beach", "sea": "beach", "ocean": "beach", "seaside": "beach",
@@ -1889,8 +1889,8 @@ PLACE_WORDS: dict[str, str] = {
     # interiors
     "diner": "diner", "empty diner": "diner", "bar": "diner", "cafe": "diner", "café": "diner", "restaurant": "diner",
     "pub": "diner", "coffee shop": "diner", "laundromat": "diner",
-    "room": "bedroom", "bedroom": "bedroom", "kitchen": "bedroom", "hallway": "bedroom", "house": "bedroom",
-    "home": "bedroom", "motel": "bedroom", "hotel": "bedroom", "living room": "bedroom", "apartment": "bedroom",
+    "room": "bedroom", "bedroom": "bedroom", "kitchen": "bedroom", "hallway": "bedroom", "house": "village",
+    "home": "village", "motel": "bedroom", "hotel": "bedroom", "living room": "bedroom", "apartment": "bedroom",
     "attic": "bedroom", "corridor": "bedroom", "hotel room": "bedroom", "motel room": "bedroom", "basement": "bedroom",
     "office": "bedroom", "studio": "bedroom", "lobby": "bedroom", "library": "bedroom", "elevator": "bedroom",
     "classroom": "bedroom",

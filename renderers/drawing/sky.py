@@ -64,7 +64,7 @@ def draw_sky(f: Frame) -> tuple[float, float] | None:
             r = 0.6 + 1.4 * f.rng.random()
             f.draw.ellipse([x - r, y - r, x + r, y + r], fill=(*p.light, int(110 + 140 * f.rng.random())))
     ux, up = SUN_AT[p.time]
-    x, y = f.x(ux), f.horizon * (1 - up)
+    x, y = min(max(f.x(ux), 0.1 * w), 0.9 * w), f.horizon * (1 - up)  # however the camera pans, it is in the sky
     r = 0.05 * h * min(f.zoom, 2.2) * (1.5 if p.time in ("dawn", "dusk") else 1.0)
     if p.time == "night":
         f.draw.ellipse([x - r, y - r, x + r, y + r], fill=(*mix(p.light, (245, 245, 235), 0.5), 255))
@@ -144,7 +144,9 @@ def draw_light(f: Frame, light: str | None, sun: tuple[float, float] | None, ind
                            fill=(*mix(p.light, (255, 240, 200), 0.5), 34))
         return "sun"
     if light == "moon" and sun is not None:
-        f.glow(sun[0], sun[1], 0.22 * h, mix(p.light, (0, 0, 0), 0.5), 0.7)
+        # The moon's halo, and its cold light on the land.
+        f.glow(sun[0], sun[1], 0.28 * h, mix(p.light, (0, 0, 0), 0.4), 0.8)
+        f.draw.rectangle([0, max(0, int(f.horizon)), w, h], fill=(*mix(p.light, (190, 210, 255), 0.6), 40))
         return "moon"
     if light == "backlight":
         f.glow(focus[0], focus[1], 0.35 * h, mix(p.light, (255, 255, 255), 0.3), 0.9)

@@ -909,6 +909,135 @@ def record(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.flush()
 
 
+def violin(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A violin lying at a slant with its bow across the strings: two bouts, waist, f-holes, scroll."""
+    a = 0.95
+    ink = _Ink(pen, a, paint)
+    t, c = 0.62, (a / 2, 0.5)  # drawn upright about c, then turned
+
+    def T(pts: Sequence[Pt]) -> list[Pt]:
+        return _turn(pts, t, c)
+
+    x = a / 2
+    wood = mix(paint.shadow, paint.accent, 0.5)
+    dark = shade(paint.shadow, 0.5)
+    ink.poly(T(_oval_pts(x, 0.44, 0.135, 0.12, 0, 20)), wood)  # upper bout
+    ink.poly(T(_oval_pts(x, 0.8, 0.165, 0.15, 0, 20)), wood)  # lower bout
+    ink.poly(T([(x - 0.1, 0.5), (x - 0.07, 0.6), (x - 0.1, 0.7), (x + 0.1, 0.7), (x + 0.07, 0.6), (x + 0.1, 0.5)]), wood)
+    ink.poly(T([(x - 0.025, 0.06), (x + 0.025, 0.06), (x + 0.02, 0.34), (x - 0.02, 0.34)]), wood)  # neck, pegbox
+    ink.poly(T(_oval_pts(x, 0.045, 0.04, 0.04, 0, 14)), wood)  # scroll
+    ink.flush()
+    ink.poly(T(_oval_pts(x, 0.045, 0.018, 0.018, 0, 10)), dark, rim=False)
+    ink.poly(T([(x - 0.022, 0.16), (x + 0.022, 0.16), (x + 0.03, 0.6), (x - 0.03, 0.6)]), dark, rim=False)  # fingerboard
+    for s in (-1, 1):
+        ink.line(T([(x + s * 0.07, 0.6), (x + s * 0.055, 0.66), (x + s * 0.075, 0.72), (x + s * 0.06, 0.78)]), dark, 0.012, rim=False)
+        for k in range(2):
+            ink.line(T([(x + s * 0.03, 0.1 + 0.05 * k), (x + s * 0.055, 0.1 + 0.05 * k)]), dark, 0.014, rim=False)  # pegs
+    ink.poly(T([(x - 0.035, 0.8), (x + 0.035, 0.8), (x + 0.025, 0.93), (x - 0.025, 0.93)]), dark, rim=False)  # tailpiece
+    for dx in (-0.012, -0.004, 0.004, 0.012):
+        ink.line(T([(x + dx, 0.08), (x + dx * 1.6, 0.82)]), paint.light, 0.0035, rim=False)
+    ink.line(T([(x - 0.05, 0.74), (x + 0.05, 0.74)]), paint.light, 0.014, rim=False)  # bridge
+    ink.flush()
+    # The bow, across the strings at the bridge
+    b0, b1 = (0.04, 0.42), (0.92, 0.82)
+    ink.line([b0, b1], shade(paint.shadow, 0.7), 0.016)
+    ink.line([(b0[0] + 0.03, b0[1] + 0.04), (b1[0] - 0.07, b1[1] + 0.01)], paint.light, 0.006, rim=False)
+    ink.poly([(b1[0] - 0.09, b1[1] - 0.035), (b1[0] - 0.03, b1[1] - 0.01), (b1[0] - 0.05, b1[1] + 0.04), (b1[0] - 0.1, b1[1] + 0.02)],
+             paint.accent)  # frog
+    ink.flush()
+
+
+def flute(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A silver flute lying flat: long tube, lip plate near the crown, a row of round keys on rods."""
+    a = 5.0
+    ink = _Ink(pen, a, paint)
+    metal = mix(paint.mid, paint.light, 0.55)
+    y0, y1 = 0.4, 0.6
+    ink.poly([(0.1, y0), (4.9, y0), (4.9, y1), (0.1, y1)], metal)
+    ink.poly([(0.04, y0 - 0.02), (0.12, y0 - 0.02), (0.12, y1 + 0.02), (0.04, y1 + 0.02)], metal)  # crown
+    for xj in (1.05, 3.9):  # joints
+        ink.poly([(xj, y0 - 0.025), (xj + 0.1, y0 - 0.025), (xj + 0.1, y1 + 0.025), (xj, y1 + 0.025)], metal)
+    ink.poly([(0.42, y0 - 0.06), (0.78, y0 - 0.06), (0.74, y0 + 0.04), (0.46, y0 + 0.04)], metal)  # lip plate
+    keys = [1.5, 1.78, 2.06, 2.42, 2.7, 2.98, 3.26, 3.58, 4.2, 4.5]
+    for xk in keys:
+        ink.oval(xk, y0 - 0.02, 0.1, 0.1, metal)
+    ink.flush()
+    ink.poly([(0.1, 0.54), (4.9, 0.54), (4.9, y1), (0.1, y1)], shade(metal, 0.72), rim=False)
+    ink.oval(0.6, y0 - 0.01, 0.08, 0.035, shade(paint.shadow, 0.6), rim=False)  # embouchure hole
+    ink.line([(1.3, y0 - 0.005), (4.7, y0 - 0.005)], paint.light, 0.02, rim=False)  # key rod
+    for xk in keys:
+        ink.oval(xk, y0 - 0.02, 0.075, 0.075, paint.light, rim=False)
+        ink.oval(xk, y0 - 0.02, 0.03, 0.03, paint.accent, rim=False)
+    ink.flush()
+
+
+def harp(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A concert harp from the side: carved pillar, curving neck, sloping soundbox, a fan of strings."""
+    a = 0.8
+    ink = _Ink(pen, a, paint)
+    gold = mix(paint.light, (236, 186, 60), 0.6)
+    wood = mix(paint.shadow, paint.accent, 0.45)
+    neck = [(0.13, 0.12), (0.24, 0.2), (0.36, 0.22), (0.48, 0.14), (0.6, 0.08), (0.7, 0.1), (0.76, 0.18)]
+    box_lo, box_hi = (0.26, 0.9), (0.74, 0.2)
+
+    def on(p: Sequence[Pt], xq: float) -> float:  # y of the polyline p at x
+        for (xa, ya), (xb, yb) in zip(p, p[1:]):
+            if xa <= xq <= xb:
+                return ya + (yb - ya) * (xq - xa) / (xb - xa)
+        return p[-1][1]
+
+    ink.poly([(0.06, 0.9), (0.42, 0.9), (0.46, 0.97), (0.03, 0.97)], gold)  # base
+    ink.poly([(0.09, 0.14), (0.17, 0.14), (0.165, 0.9), (0.095, 0.9)], gold)  # pillar
+    ink.poly(_oval_pts(0.13, 0.08, 0.07, 0.06, 0, 16), gold)  # crown
+    ink.poly([(0.18, 0.92), (0.42, 0.92), (0.79, 0.22), (0.7, 0.16)], wood)  # soundbox
+    ink.line(neck, wood, 0.06, cap=True)
+    ink.flush()
+    for k in range(16):
+        xs = 0.2 + 0.032 * k
+        yb = box_lo[1] + (box_hi[1] - box_lo[1]) * (xs - 0.18) / (0.72 - 0.18)
+        ink.line([(xs, on(neck, xs) + 0.02), (xs, yb)], paint.accent if k % 7 == 0 else paint.light, 0.007, rim=False)
+    ink.line([(0.26, 0.86), (0.72, 0.22)], shade(wood, 0.7), 0.012, rim=False)
+    ink.oval(0.13, 0.08, 0.03, 0.03, paint.accent, rim=False)
+    ink.flush()
+
+
+def synth(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A synthesizer keyboard on an X stand: knobs and a lit screen over a row of black and white keys."""
+    a = 2.9
+    ink = _Ink(pen, a, paint)
+    body = _body(paint)
+    x0, x1 = 0.08, a - 0.08
+    for xa, xb in ((0.55, a - 0.55), (a - 0.55, 0.55)):
+        ink.line([(xa, 0.56), (xb, 0.95)], body, 0.045)
+    for xf in (0.55, a - 0.55):
+        ink.line([(xf - 0.14, 0.96), (xf + 0.14, 0.96)], body, 0.035, cap=True)
+    ink.poly([(x0, 0.2), (x1, 0.2), (x1 + 0.02, 0.58), (x0 - 0.02, 0.58)], body)
+    ink.flush()
+    kx0, kx1, ky0, ky1 = 0.34, x1 - 0.06, 0.36, 0.56
+    white = mix(paint.light, (255, 255, 255), 0.3)
+    ink.poly([(kx0, ky0), (kx1, ky0), (kx1, ky1), (kx0, ky1)], white, rim=False)
+    n = 36
+    kw = (kx1 - kx0) / n
+    edge = shade(white, 0.55)
+    for k in range(1, n):
+        ink.line([(kx0 + k * kw, ky0), (kx0 + k * kw, ky1)], edge, 0.004, rim=False)
+    for k in range(n - 1):
+        if k % 7 in (0, 1, 3, 4, 5):
+            xb = kx0 + (k + 1) * kw
+            ink.poly([(xb - kw * 0.3, ky0), (xb + kw * 0.3, ky0), (xb + kw * 0.3, ky0 + 0.12), (xb - kw * 0.3, ky0 + 0.12)],
+                     shade(paint.shadow, 0.5), rim=False)
+    for xw in (0.15, 0.24):  # pitch and mod wheels
+        ink.poly([(xw - 0.03, 0.4), (xw + 0.03, 0.4), (xw + 0.03, 0.54), (xw - 0.03, 0.54)], shade(paint.shadow, 0.5), rim=False)
+    ink.poly([(1.06, 0.245), (1.5, 0.245), (1.5, 0.32), (1.06, 0.32)], paint.accent, rim=False)  # screen
+    for k in range(5):
+        ink.oval(0.22 + 0.16 * k, 0.28, 0.035, 0.035, paint.light, rim=False)
+        ink.line([(1.66 + 0.12 * k, 0.24), (1.66 + 0.12 * k, 0.33)], shade(paint.shadow, 0.5), 0.014, rim=False)
+        ink.poly([(1.63 + 0.12 * k, 0.27 + 0.012 * (k % 3)), (1.69 + 0.12 * k, 0.27 + 0.012 * (k % 3)),
+                  (1.69 + 0.12 * k, 0.3 + 0.012 * (k % 3)), (1.63 + 0.12 * k, 0.3 + 0.012 * (k % 3))], paint.light, rim=False)
+    ink.flush()
+    ink.glow(1.28, 0.28, 0.2, paint.accent, 0.35)
+
+
 # ---------------------------------------------------------------------------------------------
 # Plants
 
@@ -1723,6 +1852,10 @@ SUBJECTS: dict[str, Subject] = {s.name: s for s in [
     Subject("piano", piano, 1.5, (0.0, 0.0, 1.0, 1.0), (0.029, 0.047, 0.971, 0.847)),
     Subject("drums", drums, 1.5, (0.0, 0.0, 1.0, 1.0), (0.067, 0.14, 1.0, 0.99)),
     Subject("record", record, 2.0, (0.0, 0.0, 1.0, 1.0), (0.089, 0.0, 0.978, 1.0)),
+    Subject("violin", violin, 0.95, (0.0, 0.0, 1.0, 1.0), (0.104, 0.373, 0.844, 0.773)),
+    Subject("flute", flute, 5.0, (0.0, 0.0, 1.0, 1.0), (0.3, 0.32, 0.7, 0.68)),
+    Subject("harp", harp, 0.8, (0.0, 0.0, 1.0, 1.0), (0.094, 0.187, 0.973, 0.587)),
+    Subject("synth", synth, 2.9, (0.0, 0.0, 1.0, 1.0), (0.1, 0.18, 0.9, 0.6)),
     Subject("flowers", flowers, 0.85, (0.0, 0.0, 1.0, 0.7), (0.004, 0.14, 1.0, 0.64)),
     Subject("tree", tree, 0.95, (0.0, 0.0, 1.0, 0.7), (0.011, 0.0, 1.0, 0.7)),
     Subject("leaf", leaf, 0.75, (0.0, 0.0, 1.0, 1.0), (0.12, 0.257, 1.0, 0.657)),
@@ -1799,6 +1932,10 @@ SUBJECT_WORDS: dict[str, str] = {
     "radio": "radio", "old radio": "radio", "guitar": "guitar", "electric guitar": "guitar", "piano": "piano",
     "grand piano": "piano", "drum": "drums", "drums": "drums", "drum kit": "drums", "record": "record",
     "records": "record", "vinyl": "record", "record player": "record",
+    "violin": "violin", "viola": "violin", "cello": "violin", "fiddle": "violin", "strings": "violin",
+    "string section": "violin", "flute": "flute", "silver flute": "flute", "harp": "harp", "golden harp": "harp",
+    "synthesizer": "synth", "synthesiser": "synth", "synth": "synth", "keyboard": "synth", "harpsichord": "piano",
+    "sitar": "guitar",
     # plants
     "rose": "flowers", "roses": "flowers", "flower": "flowers", "flowers": "flowers", "bouquet": "flowers",
     "tree": "tree", "trees": "tree", "oak": "tree", "leaf": "leaf", "leaves": "leaf",
@@ -1814,6 +1951,8 @@ SUBJECT_WORDS: dict[str, str] = {
     "balloon": "balloons",
     "balloons": "balloons", "kite": "kite", "bottle": "glass", "whiskey": "glass", "glass": "glass", "wine": "glass",
     "crown": "crown", "key": "key", "keys": "key", "ring": "ring", "flag": "flag",
+    "gold ring": "ring", "golden ring": "ring", "gold crown": "crown", "golden crown": "crown", "gold key": "key",
+    "golden key": "key",
     "mask": "mask", "feather": "feather", "feathers": "feather", "shoes": "shoes", "shoe": "shoes", "heels": "shoes",
     "sword": "sword", "knife": "sword", "blade": "sword",
     "gun": "gun", "pistol": "gun", "revolver": "gun", "diamond": "ring", "diamonds": "ring", "gem": "ring",
