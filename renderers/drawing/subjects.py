@@ -930,7 +930,9 @@ def violin(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.poly(T(_oval_pts(x, 0.045, 0.018, 0.018, 0, 10)), dark, rim=False)
     ink.poly(T([(x - 0.022, 0.16), (x + 0.022, 0.16), (x + 0.03, 0.6), (x - 0.03, 0.6)]), dark, rim=False)  # fingerboard
     for s in (-1, 1):
-        ink.line(T([(x + s * 0.07, 0.6), (x + s * 0.055, 0.66), (x + s * 0.075, 0.72), (x + s * 0.06, 0.78)]), dark, 0.012, rim=False)
+        ink.line(T([(x + s * 0.068, 0.61), (x + s * 0.058, 0.66), (x + s * 0.07, 0.72), (x + s * 0.062, 0.77)]), dark, 0.008, rim=False)
+        for fx, fy in ((x + s * 0.068, 0.61), (x + s * 0.062, 0.77)):
+            ink.poly(T(_oval_pts(fx, fy, 0.01, 0.01, 0, 8)), dark, rim=False)
         for k in range(2):
             ink.line(T([(x + s * 0.03, 0.1 + 0.05 * k), (x + s * 0.055, 0.1 + 0.05 * k)]), dark, 0.014, rim=False)  # pegs
     ink.poly(T([(x - 0.035, 0.8), (x + 0.035, 0.8), (x + 0.025, 0.93), (x - 0.025, 0.93)]), dark, rim=False)  # tailpiece
@@ -959,15 +961,15 @@ def flute(pen: Pen, paint: Paint, look: Look | None) -> None:
         ink.poly([(xj, y0 - 0.025), (xj + 0.1, y0 - 0.025), (xj + 0.1, y1 + 0.025), (xj, y1 + 0.025)], metal)
     ink.poly([(0.42, y0 - 0.06), (0.78, y0 - 0.06), (0.74, y0 + 0.04), (0.46, y0 + 0.04)], metal)  # lip plate
     keys = [1.5, 1.78, 2.06, 2.42, 2.7, 2.98, 3.26, 3.58, 4.2, 4.5]
-    for xk in keys:
-        ink.oval(xk, y0 - 0.02, 0.1, 0.1, metal)
+    for xk in keys:  # key cups, seen from the side on top of the tube
+        ink.oval(xk, y0 + 0.005, 0.1, 0.055, metal)
     ink.flush()
     ink.poly([(0.1, 0.54), (4.9, 0.54), (4.9, y1), (0.1, y1)], shade(metal, 0.72), rim=False)
     ink.oval(0.6, y0 - 0.01, 0.08, 0.035, shade(paint.shadow, 0.6), rim=False)  # embouchure hole
     ink.line([(1.3, y0 - 0.005), (4.7, y0 - 0.005)], paint.light, 0.02, rim=False)  # key rod
-    for xk in keys:
-        ink.oval(xk, y0 - 0.02, 0.075, 0.075, paint.light, rim=False)
-        ink.oval(xk, y0 - 0.02, 0.03, 0.03, paint.accent, rim=False)
+    for i, xk in enumerate(keys):
+        ink.oval(xk, y0 - 0.005, 0.08, 0.035, paint.light, rim=False)
+        ink.oval(xk, y0 - 0.005, 0.03, 0.014, paint.accent if i % 2 else shade(paint.shadow, 0.6), rim=False)
     ink.flush()
 
 
@@ -1036,6 +1038,34 @@ def synth(pen: Pen, paint: Paint, look: Look | None) -> None:
                   (1.69 + 0.12 * k, 0.3 + 0.012 * (k % 3)), (1.63 + 0.12 * k, 0.3 + 0.012 * (k % 3))], paint.light, rim=False)
     ink.flush()
     ink.glow(1.28, 0.28, 0.2, paint.accent, 0.35)
+
+
+def sitar(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A sitar held aslant: a big round gourd, a long broad neck with arched frets, a second small gourd up top."""
+    a = 1.05
+    ink = _Ink(pen, a, paint)
+    t, c = -0.72, (a / 2, 0.5)
+
+    def T(pts: Sequence[Pt]) -> list[Pt]:
+        return _turn(pts, t, c)
+
+    x = a / 2
+    wood = mix(paint.shadow, paint.accent, 0.5)
+    ink.poly(T(_oval_pts(x + 0.005, 0.2, 0.085, 0.085, 0, 16)), shade(wood, 0.85))  # the small top gourd
+    ink.poly(T([(x - 0.05, -0.02), (x + 0.05, -0.02), (x + 0.05, 0.7), (x - 0.05, 0.7)]), wood)  # the neck
+    ink.poly(T(_oval_pts(x, 0.8, 0.2, 0.18, 0, 24)), wood)  # the big gourd
+    for k in range(4):
+        ink.line(T([(x - 0.05, 0.08 + 0.09 * k), (x - 0.09, 0.08 + 0.09 * k)]), wood, 0.022, cap=True)  # pegs
+    ink.flush()
+    ink.poly(T(_oval_pts(x, 0.8, 0.15, 0.13, 0, 20)), shade(wood, 0.78), rim=False)
+    ink.poly(T(_oval_pts(x, 0.8, 0.09, 0.08, 0, 16)), paint.accent, rim=False)
+    ink.poly(T([(x - 0.035, 0.85), (x + 0.035, 0.85), (x + 0.035, 0.88), (x - 0.035, 0.88)]), paint.light, rim=False)  # bridge
+    for k in range(12):
+        y = 0.06 + 0.048 * k
+        ink.line(T([(x - 0.04, y + 0.008), (x, y - 0.004), (x + 0.04, y + 0.008)]), paint.light, 0.006, rim=False)  # frets
+    for dx in (-0.015, 0.0, 0.015):
+        ink.line(T([(x + dx, 0.0), (x + dx, 0.87)]), mix(paint.light, paint.mid, 0.3), 0.003, rim=False)
+    ink.flush()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1800,6 +1830,205 @@ def song(pen: Pen, paint: Paint, look: Look | None) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Paper and clothes
+
+
+def _paper(paint: Paint) -> RGB:
+    """Paper, a touch under the light colour so the light rim still reads round it."""
+    return mix(paint.light, paint.mid, 0.22)
+
+
+def book(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """An open book seen from the front and low: its two halves rise like wings from the spine, lines of print."""
+    a = 2.4
+    ink = _Ink(pen, a, paint)
+    c = a / 2
+    us = [0.0, 0.1, 0.3, 0.55, 0.8, 1.0]
+    top = [0.62, 0.47, 0.3, 0.17, 0.1, 0.074]  # the pages' upper edge, spine to fore-edge
+    bot = [0.94, 0.91, 0.835, 0.745, 0.67, 0.64]
+    w = 1.1
+    cover = mix(paint.shadow, paint.accent, 0.35)
+    page = _paper(paint)
+    for s in (-1, 1):
+        ink.poly([(c + s * u * (w + 0.04), y + 0.02) for u, y in zip(us, top)] +
+                 [(c + s * u * (w + 0.04), y + 0.05) for u, y in zip(us[::-1], bot[::-1])], cover)
+    ink.line([(c + 0.04, 0.9), (c + 0.09, 0.99)], paint.accent, 0.045)  # ribbon
+    ink.flush()
+    for s in (-1, 1):
+        ink.poly([(c + s * u * w, y) for u, y in zip(us, bot)][::-1] + [(c + s * u * w, y + 0.03) for u, y in zip(us, bot)],
+                 shade(page, 0.7), rim=False)  # the page block's edge
+        ink.poly([(c + s * u * w, y) for u, y in zip(us, top)] + [(c + s * u * w, y) for u, y in zip(us[::-1], bot[::-1])],
+                 page, rim=False)
+        for j in range(6):
+            pts = []
+            for u in (0.12, 0.35, 0.6, 0.88):
+                yt, yb = float(np.interp(u, us, top)), float(np.interp(u, us, bot))
+                pts.append((c + s * u * w, yt + (yb - yt) * (0.16 + 0.13 * j)))
+            ink.line(pts, shade(page, 0.62), 0.016, rim=False)
+    ink.line([(c, top[0]), (c, bot[0] + 0.03)], shade(page, 0.55), 0.012, rim=False)
+    ink.flush()
+
+
+def letter(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """An opened envelope seen low and steep, its flap thrown back and the letter standing half out of it, aslant."""
+    a = 1.7
+    ink = _Ink(pen, a, paint)
+    env = mix(_paper(paint), paint.accent, 0.25)
+    paper = _paper(paint)
+    c = a / 2
+    w = c - 0.06
+
+    def L(pts: Sequence[Pt]) -> list[Pt]:
+        return _turn(pts, 0.3, (c, 0.5))
+
+    ink.poly([(c - w + 0.12, 0.68), (c + w - 0.04, 0.68), (c + 0.2, 0.46)], shade(env, 0.78))  # the flap, thrown back
+    ink.poly(L([(c - 0.22, 0.04), (c + 0.22, 0.04), (c + 0.22, 0.82), (c - 0.22, 0.82)]), paper)  # the letter
+    ink.poly([(c - w + 0.14, 0.62), (c + w, 0.62), (c + w - 0.12, 0.97), (c - w, 0.97)], env)  # the envelope, foreshortened
+    ink.flush()
+    for k in range(6):
+        ink.line(L([(c - 0.16, 0.12 + 0.075 * k), (c + 0.16 - 0.12 * (k == 5), 0.12 + 0.075 * k)]), shade(paper, 0.6), 0.016, rim=False)
+    fold = shade(env, 0.72)
+    ink.line([(c - w, 0.97), (c + 0.04, 0.8), (c + w - 0.12, 0.97)], fold, 0.012, rim=False)
+    wax = mix((170, 20, 30), paint.accent, 0.3)
+    ink.poly(_star_pts(c + 0.04, 0.82, 0.05, 0.065, 9, 0), wax, rim=False)
+    ink.oval(c + 0.04, 0.82, 0.03, 0.03, shade(wax, 0.8), rim=False)
+    ink.flush()
+
+
+def map_(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A map opened out in a long zigzag of folded panels running off into the distance, a dashed route to an X."""
+    a = 2.6
+    ink = _Ink(pen, a, paint)
+    paper = _paper(paint)
+    n = 5
+    xs = [0.04, 0.62, 1.12, 1.56, 1.96, 2.3]
+    mid = [0.55, 0.52, 0.5, 0.47, 0.45, 0.43]
+    half = [0.44, 0.22, 0.3, 0.14, 0.19, 0.08]  # near folds tall, far folds short, all shrinking with distance
+    tops = [m - h for m, h in zip(mid, half)]
+    bots = [m + h for m, h in zip(mid, half)]
+    for k in range(n):
+        ink.poly([(xs[k], tops[k]), (xs[k + 1], tops[k + 1]), (xs[k + 1], bots[k + 1]), (xs[k], bots[k])],
+                 paper if k % 2 == 0 else shade(paper, 0.78))
+    ink.flush()
+    land = mix(paint.mid, (110, 150, 90), 0.45)
+
+    def at(x: float, y: float) -> Pt:  # a point on the unfolded sheet (x along, y 0..1) put on its panel
+        k = min(n - 1, max(0, int(np.searchsorted(xs, x)) - 1))
+        f = (x - xs[k]) / (xs[k + 1] - xs[k])
+        t0 = tops[k] + (tops[k + 1] - tops[k]) * f
+        b0 = bots[k] + (bots[k + 1] - bots[k]) * f
+        return (x, t0 + (b0 - t0) * y)
+
+    for cx, cy, rx, ry in ((0.34, 0.4, 0.22, 0.25), (1.0, 0.62, 0.3, 0.24), (1.75, 0.35, 0.22, 0.22)):
+        ink.poly([at(x, y) for x, y in _oval_pts(cx, cy, rx, ry, 0.2, 16)], land, rim=False)
+    route = [(0.2, 0.75), (0.45, 0.55), (0.75, 0.6), (1.1, 0.4), (1.4, 0.55), (1.7, 0.5), (1.95, 0.4)]
+    for k in range(len(route) - 1):
+        (xa, ya), (xb, yb) = route[k], route[k + 1]
+        ink.line([at(xa + (xb - xa) * 0.15, ya + (yb - ya) * 0.15), at(xa + (xb - xa) * 0.7, ya + (yb - ya) * 0.7)],
+                 paint.accent, 0.025, rim=False)
+    xx, yx = at(2.02, 0.4)
+    for d in (1, -1):
+        ink.line([(xx - 0.04, yx - d * 0.04), (xx + 0.04, yx + d * 0.04)], paint.accent, 0.025, rim=False)
+    ink.flush()
+
+
+def money(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A fan of banknotes spread wide from one corner, each with its border, portrait and corner figures."""
+    a = 1.25
+    ink = _Ink(pen, a, paint)
+    note = mix(mix(paint.light, paint.mid, 0.3), (120, 180, 120), 0.45)
+    px, py = 0.14, 0.9
+    for i, ang in enumerate((0.12, 0.45, 0.78, 1.11, 1.44)):
+        col = note if i % 2 == 0 else shade(note, 0.86)
+        rect = [(px - 0.13, py + 0.04), (px + 0.13, py + 0.04), (px + 0.13, py - 0.86), (px - 0.13, py - 0.86)]
+        ink.poly(_turn(rect, ang, (px, py)), col)
+        ink.flush()
+        inner = [(px - 0.09, py - 0.0), (px + 0.09, py - 0.0), (px + 0.09, py - 0.82), (px - 0.09, py - 0.82), (px - 0.09, py - 0.0)]
+        ink.line(_turn(inner, ang, (px, py)), shade(note, 0.6), 0.012, rim=False)
+        ox, oy = _turn([(px, py - 0.46)], ang, (px, py))[0]
+        ink.poly(_oval_pts(ox, oy, 0.06, 0.1, ang, 16), shade(note, 0.65), rim=False)
+        for yy in (0.12, 0.74):
+            cx_, cy_ = _turn([(px + 0.045, py - yy - 0.03)], ang, (px, py))[0]
+            ink.oval(cx_, cy_, 0.026, 0.026, paint.accent, rim=False)
+        ink.flush()
+
+
+def photo(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """Instant photographs pegged to a sagging string, each a white frame round a small sunset."""
+    a = 1.9
+    ink = _Ink(pen, a, paint)
+    card = _paper(paint)
+    string = [(0.0, 0.04), (0.48, 0.2), (0.95, 0.3), (1.42, 0.2), (1.9, 0.04)]
+    ink.line(string, shade(paint.light, 0.8), 0.012)
+    ink.flush()
+    sky = mix(paint.mid, paint.accent, 0.35)
+    for cx, top, ang in ((0.4, 0.18, 0.16), (0.95, 0.3, -0.05), (1.5, 0.18, -0.18)):
+
+        def T(pts: Sequence[Pt]) -> list[Pt]:
+            return _turn(pts, ang, (cx, top))
+
+        ink.poly(T([(cx - 0.2, top), (cx + 0.2, top), (cx + 0.2, top + 0.5), (cx - 0.2, top + 0.5)]), card)
+        ink.flush()
+        ink.poly(T([(cx - 0.165, top + 0.035), (cx + 0.165, top + 0.035), (cx + 0.165, top + 0.37), (cx - 0.165, top + 0.37)]), sky,
+                 rim=False)
+        sx, sy = T([(cx + 0.05, top + 0.17)])[0]
+        ink.poly(_oval_pts(sx, sy, 0.05, 0.05, 0, 12), mix(paint.light, (255, 220, 140), 0.4), rim=False)
+        ink.poly(T([(cx - 0.165, top + 0.3), (cx - 0.07, top + 0.23), (cx + 0.03, top + 0.28), (cx + 0.165, top + 0.21),
+                    (cx + 0.165, top + 0.37), (cx - 0.165, top + 0.37)]), _body(paint), rim=False)
+        ink.poly(T([(cx - 0.03, top - 0.05), (cx + 0.03, top - 0.05), (cx + 0.025, top + 0.06), (cx - 0.025, top + 0.06)]),
+                 paint.accent, rim=False)  # the peg
+        ink.flush()
+
+
+def _hanger(ink: _Ink, c: float, y: float, w: float, paint: Paint) -> None:
+    wire = mix(paint.light, paint.mid, 0.3)
+    ink.line(_oval_pts(c + 0.035, 0.05, 0.035, 0.035, 0, 10, math.pi, 2.2 * math.pi) + [(c, y - 0.04)], wire, 0.014)
+    ink.line([(c - w, y + 0.03), (c, y - 0.045), (c + w, y + 0.03)], wire, 0.018)
+
+
+def dress(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A dress on a hanger: thin straps, a fitted bodice and sash, a full short skirt flaring to a wavy hem."""
+    a = 0.8
+    ink = _Ink(pen, a, paint)
+    c = a / 2
+    col = paint.accent
+    _hanger(ink, c, 0.16, 0.17, paint)
+    hem = [(c + 0.38 - 0.76 * k / 14, 0.8 + (0.04 if k % 2 else 0.0)) for k in range(15)]
+    ink.poly([(c - 0.14, 0.19), (c - 0.11, 0.19), (c - 0.1, 0.27), (c, 0.3), (c + 0.1, 0.27), (c + 0.11, 0.19), (c + 0.14, 0.19),
+              (c + 0.14, 0.3), (c + 0.1, 0.44), (c + 0.13, 0.5), (c + 0.38, 0.8), *hem, (c - 0.13, 0.5), (c - 0.1, 0.44),
+              (c - 0.14, 0.3)], col)
+    ink.flush()
+    fold = shade(col, 0.7)
+    for x0, x1 in ((-0.05, -0.24), (0.0, -0.04), (0.05, 0.15)):
+        ink.line([(c + x0, 0.52), (c + x1, 0.82)], fold, 0.016, rim=False)
+    ink.poly([(c - 0.1, 0.43), (c + 0.1, 0.43), (c + 0.12, 0.5), (c - 0.12, 0.5)], mix(col, paint.light, 0.5), rim=False)  # sash
+    ink.flush()
+
+
+def jacket(pen: Pen, paint: Paint, look: Look | None) -> None:
+    """A jacket on a hanger: square shoulders, sleeves hanging free of the body, open front, lapels."""
+    a = 0.8
+    ink = _Ink(pen, a, paint)
+    c = a / 2
+    col = mix(paint.shadow, paint.accent, 0.35)
+    sleeve = shade(col, 0.82)
+    _hanger(ink, c, 0.17, 0.26, paint)
+    for s in (-1, 1):
+        ink.poly([(c + s * 0.22, 0.19), (c + s * 0.33, 0.21), (c + s * 0.39, 0.82), (c + s * 0.29, 0.84), (c + s * 0.27, 0.42)], sleeve)
+        ink.poly([(c + s * 0.1, 0.16), (c + s * 0.27, 0.2), (c + s * 0.2, 0.42), (c + s * 0.19, 0.96), (c + s * 0.06, 0.96),
+                  (c + s * 0.02, 0.62), (c, 0.52), (c, 0.16)], col)
+    ink.flush()
+    ink.poly([(c - 0.08, 0.16), (c + 0.08, 0.16), (c, 0.5)], mix(paint.light, paint.mid, 0.3), rim=False)  # shirt
+    lapel = shade(col, 0.68)
+    for s in (-1, 1):
+        ink.poly([(c + s * 0.1, 0.16), (c + s * 0.16, 0.3), (c + s * 0.11, 0.32), (c, 0.52), (c + s * 0.07, 0.17)], lapel, rim=False)
+        ink.line([(c + s * 0.08, 0.76), (c + s * 0.16, 0.76)], lapel, 0.018, rim=False)  # pockets
+    for k in range(2):
+        ink.oval(c - 0.05, 0.58 + 0.1 * k, 0.016, 0.016, paint.accent, rim=False)
+    ink.flush()
+
+
+# ---------------------------------------------------------------------------------------------
 # The table
 
 
@@ -1853,9 +2082,10 @@ SUBJECTS: dict[str, Subject] = {s.name: s for s in [
     Subject("drums", drums, 1.5, (0.0, 0.0, 1.0, 1.0), (0.067, 0.14, 1.0, 0.99)),
     Subject("record", record, 2.0, (0.0, 0.0, 1.0, 1.0), (0.089, 0.0, 0.978, 1.0)),
     Subject("violin", violin, 0.95, (0.0, 0.0, 1.0, 1.0), (0.104, 0.373, 0.844, 0.773)),
-    Subject("flute", flute, 5.0, (0.0, 0.0, 1.0, 1.0), (0.3, 0.32, 0.7, 0.68)),
+    Subject("flute", flute, 5.0, (0.0, 0.0, 1.0, 1.0), (0.34, 0.32, 0.54, 0.68)),
     Subject("harp", harp, 0.8, (0.0, 0.0, 1.0, 1.0), (0.094, 0.187, 0.973, 0.587)),
     Subject("synth", synth, 2.9, (0.0, 0.0, 1.0, 1.0), (0.1, 0.18, 0.9, 0.6)),
+    Subject("sitar", sitar, 1.05, (0.0, 0.0, 1.0, 1.0), (0.311, 0.49, 0.895, 0.84)),
     Subject("flowers", flowers, 0.85, (0.0, 0.0, 1.0, 0.7), (0.004, 0.14, 1.0, 0.64)),
     Subject("tree", tree, 0.95, (0.0, 0.0, 1.0, 0.7), (0.011, 0.0, 1.0, 0.7)),
     Subject("leaf", leaf, 0.75, (0.0, 0.0, 1.0, 1.0), (0.12, 0.257, 1.0, 0.657)),
@@ -1895,6 +2125,13 @@ SUBJECTS: dict[str, Subject] = {s.name: s for s in [
     Subject("mirror", mirror, 0.7, (0.0, 0.0, 1.0, 1.0), (0.067, 0.117, 1.0, 0.667)),
     Subject("rock", rock, 1.6, (0.0, 0.0, 1.0, 1.0), (0.0, 0.047, 0.8, 0.997)),
     Subject("song", song, 1.4, (0.0, 0.0, 1.0, 1.0), (0.245, 0.117, 0.621, 0.417)),
+    Subject("book", book, 2.4, (0.0, 0.0, 1.0, 1.0), (0.2, 0.15, 0.8, 0.85)),
+    Subject("letter", letter, 1.7, (0.0, 0.0, 1.0, 1.0), (0.1, 0.2, 0.9, 0.8)),
+    Subject("map", map_, 2.6, (0.0, 0.0, 1.0, 1.0), (0.2, 0.1, 0.8, 0.9)),
+    Subject("money", money, 1.25, (0.0, 0.0, 1.0, 1.0), (0.0, 0.093, 0.768, 0.993)),
+    Subject("photo", photo, 1.9, (0.0, 0.0, 1.0, 1.0), (0.104, 0.023, 0.896, 0.873)),
+    Subject("dress", dress, 0.8, (0.0, 0.0, 1.0, 1.0), (0.0, 0.327, 1.0, 0.827)),
+    Subject("jacket", jacket, 0.8, (0.0, 0.0, 1.0, 1.0), (0.0, 0.163, 1.0, 0.863)),
 ]}
 
 
@@ -1935,7 +2172,7 @@ SUBJECT_WORDS: dict[str, str] = {
     "violin": "violin", "viola": "violin", "cello": "violin", "fiddle": "violin", "strings": "violin",
     "string section": "violin", "flute": "flute", "silver flute": "flute", "harp": "harp", "golden harp": "harp",
     "synthesizer": "synth", "synthesiser": "synth", "synth": "synth", "keyboard": "synth", "harpsichord": "piano",
-    "sitar": "guitar",
+    "sitar": "sitar",
     # plants
     "rose": "flowers", "roses": "flowers", "flower": "flowers", "flowers": "flowers", "bouquet": "flowers",
     "tree": "tree", "trees": "tree", "oak": "tree", "leaf": "leaf", "leaves": "leaf",
@@ -1961,6 +2198,10 @@ SUBJECT_WORDS: dict[str, str] = {
     "bed": "bed", "sheets": "bed", "bell": "bell", "bells": "bell", "blood": "blood", "clock": "clock", "door": "door",
     "glitter": "glitter", "dust": "glitter", "gold": "gold", "hand": "hand", "hands": "hands", "heart": "heart",
     "mirror": "mirror", "rock": "rock", "rocks": "rock", "stone": "rock", "stones": "rock", "song": "song",
+    "book": "book", "page": "book", "pages": "book", "letter": "letter", "letters": "letter", "envelope": "letter",
+    "map": "map", "money": "money", "cash": "money", "dollar": "money", "dollars": "money", "photo": "photo",
+    "photograph": "photo", "picture": "photo", "polaroid": "photo", "dress": "dress", "jacket": "jacket",
+    "leather jacket": "jacket",
 }
 # Single-word names of their own subject also resolve (e.g. "streetlamp").
 for _name in SUBJECTS:
