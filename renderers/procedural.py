@@ -112,11 +112,17 @@ class Plan:
         self.subjects = self.subjects[:MAX_SUBJECTS]
 
 
-def _add_glow(f: Frame) -> None:
-    """The light drawn so far, blurred and added to the picture (screen); the light layer is emptied."""
+def _add_glow(f: Frame, spread: float = 1.0) -> None:
+    """The light drawn so far, blurred and added to the picture (screen); the light layer is emptied.
+    `spread` > 1 blows the lights up into the big soft discs of an out-of-focus background."""
     if f.glow_layer.getbbox() is None:
         return
-    glow = f.glow_layer.filter(ImageFilter.GaussianBlur(5)).resize((f.w, f.h), Image.BILINEAR)
+    layer = f.glow_layer
+    if spread > 1:
+        w, h = layer.size
+        big = layer.resize((int(w * spread), int(h * spread)), Image.BILINEAR)
+        layer = big.crop(((big.width - w) // 2, (big.height - h) // 2, (big.width - w) // 2 + w, (big.height - h) // 2 + h))
+    glow = layer.filter(ImageFilter.GaussianBlur(5 * spread)).resize((f.w, f.h), Image.BILINEAR)
     f.image.paste(ImageChops.screen(f.image, glow))
     f.glow_draw.rectangle([0, 0, f.glow_layer.width, f.glow_layer.height], fill=(0, 0, 0))
 
@@ -209,11 +215,11 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
         k = cam.softness
         f.image.paste(f.image.resize((w // k, h // k), Image.BILINEAR).resize((w, h), Image.BILINEAR))
     if cam.field:  # a near subject stands on a field of the scene's main colour, as on a poster
-        field = paint.mid if shot.index % 2 == 0 else paint.shadow
+        field = paint.light if shot.index % 2 == 0 else paint.mid
         f.draw.rectangle([0, 0, w, h], fill=(*field, int(255 * cam.field)))
     # The place's lights shine on the place, not on the subject in front of it: they are added
     # now, and only the subjects' own lights (a lantern, a neon sign) after the subjects are drawn.
-    _add_glow(f)
+    _add_glow(f, cam.softness)
     if main is not None:
         put(0, main, cam, 1.0)
     for k, (item, camera, scale) in enumerate(boxes):

@@ -222,6 +222,27 @@ def compose_prompt(size: str, subject: str, focus: str | None, scene: Scene, len
 
 
 
+# Framings that show the place (far) and those that show the subject (near). A cut between two far
+# framings of one place changes little on screen; an edit goes from far to near and back.
+FAR = ("extreme wide shot", "wide shot", "high-angle shot", "aerial shot")
+
+
+def far_and_near(ranked: list[str], k: int) -> list[str]:
+    """`k` framings that take turns between far and near, each group's best-ranked first and the
+    best framing of all leading (a group with too few framings leaves the rest to the other)."""
+    far = [f for f in ranked if f in FAR]
+    near = [f for f in ranked if f not in FAR]
+    first, second = (far, near) if ranked[0] in FAR else (near, far)
+    n_first = min(len(first), max((k + 1) // 2, k - len(second)))
+    first, second = first[:n_first], second[: k - n_first]
+    if len(second) > len(first):
+        first, second = second, first
+    out = []
+    for i in range(len(first)):
+        out += first[i : i + 1] + second[i : i + 1]
+    return out
+
+
 def choose_shots(analysis: SongAnalysis, plan: ScenePlan, spans: list[ShotSpan], model: TextModel, model_cfg: ModelConfig) -> ShotList:
     """A model that chooses: per scene it ranks framings and lenses; consecutive shots take the next
     framing in its order, and each shot adds the lyric image sung over it (or the scene's next one),
@@ -243,7 +264,10 @@ def choose_shots(analysis: SongAnalysis, plan: ScenePlan, spans: list[ShotSpan],
             light=scene.light or style.lighting, lyrics=words or "no words",
         )
         ask = Chooser(model, doc, seed=model_cfg.seed + scene.index)
-        sizes = ask.ranked("Shot 1 framing:", SHOT_SIZES)[: max(3, min(len(mine), len(SHOT_SIZES)))]
+        count = max(4, min(len(mine), len(SHOT_SIZES)))
+        if count < len(mine) and count % 2:  # framings that repeat: an even cycle keeps far and near taking turns
+            count -= 1
+        sizes = far_and_near(ask.ranked("Shot 1 framing:", SHOT_SIZES), count)
         lenses = ask.ranked("Shot 1 lens:", LENSES)[:3]
         subject_words = set(scene.subject.split()) | set(scene.setting.split())
         extras = [n for n in lyric_nouns(words) if n not in subject_words and noun_kind(n) != "place"]

@@ -184,3 +184,20 @@ def test_checker_flags_words_that_contradict_each_other(songs, where, update, wh
     report = check_words(analysis, bad, shots)
     assert not report.passed and any(p.why.startswith(why) for p in report.contradictions), report.contradictions
     assert any("contradiction" in f for f in report.failures), report.failures
+
+
+def test_framings_take_turns_between_far_and_near():
+    """Stage 3 cuts from a framing that shows the place to one that shows the subject and back: two
+    far framings of one place in a row change little on screen."""
+    import random
+
+    from songflow.words.vocab import SHOT_SIZES
+    from stages.write_shots import FAR, far_and_near
+
+    rng = random.Random(1)
+    for _ in range(500):
+        ranked = rng.sample(SHOT_SIZES, len(SHOT_SIZES))
+        for k in range(3, 9):
+            chosen = far_and_near(ranked, k)
+            assert len(set(chosen)) == k and chosen[0] == ranked[0]
+            assert all((a in FAR) != (b in FAR) for a, b in zip(chosen, chosen[1:])), (ranked, k, chosen)

@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Eye-level horizon (share of the frame height from the top) by shot size.
-HORIZON = {"extreme_wide": 0.74, "wide": 0.56, "medium": 0.56, "medium_close_up": 0.52, "close_up": 0.5, "extreme_close_up": 0.5}
+HORIZON = {"extreme_wide": 0.78, "wide": 0.5, "medium": 0.56, "medium_close_up": 0.52, "close_up": 0.5, "extreme_close_up": 0.5}
 ANGLE_HORIZON = {"low": 0.88, "high": 0.2, "aerial": -0.4}
 # Background scale: the nearer the camera, the bigger (and fewer) the things behind the subject.
 ZOOM = {"extreme_wide": 1.0, "wide": 1.5, "medium": 1.9, "medium_close_up": 2.3, "close_up": 2.8, "extreme_close_up": 3.6}
 # How soft the background is (a long lens's shallow focus), as a downscale factor; 1 is sharp.
 SOFTNESS = {"extreme_wide": 1, "wide": 1, "medium": 1, "medium_close_up": 2, "close_up": 2, "extreme_close_up": 3}
 # How far a near subject's background gives way to a flat field of colour (0: the place as it is).
-FIELD = {"medium_close_up": 0.35, "close_up": 0.6, "extreme_close_up": 0.75}
+FIELD = {"medium": 0.5, "medium_close_up": 0.8, "close_up": 0.85, "extreme_close_up": 0.9}
 # A whole subject's box as a share of the frame's area at the two widest sizes (capped in height).
 WHOLE_AREA = {"extreme_wide": 0.008, "wide": 0.05}
 WHOLE_HEIGHT_CAP = {"extreme_wide": 0.12, "wide": 0.32}
