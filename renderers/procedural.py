@@ -220,12 +220,17 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
     # The place's lights shine on the place, not on the subject in front of it: they are added
     # now, and only the subjects' own lights (a lantern, a neon sign) after the subjects are drawn.
     _add_glow(f, cam.softness)
+    # Fog and haze lie between the camera and the place: a near subject stands in front of them.
+    behind = near and plan.weather in ("fog", "haze")
+    if behind:
+        weather_drawn = draw_weather(f, plan.weather, plan.indoor)
     if main is not None:
         put(0, main, cam, 1.0)
     for k, (item, camera, scale) in enumerate(boxes):
         if not near:
             put(k + 1, item, camera, scale)
-    weather_drawn = draw_weather(f, plan.weather, plan.indoor)
+    if not behind:
+        weather_drawn = draw_weather(f, plan.weather, plan.indoor)
     _add_glow(f)
     image = f.image
 
