@@ -72,7 +72,7 @@ def asked_things(shot: Shot) -> list[str]:
 class Plan:
     """What one keyframe will draw, read from the shot."""
 
-    def __init__(self, shot: Shot, style: StyleBible | None) -> None:
+    def __init__(self, shot: Shot) -> None:
         self.place_asked = place_for(shot.setting) or place_for(shot.prompt)
         self.place = self.place_asked or FALLBACK_PLACE
         self.indoor = PLACES[self.place].indoor
@@ -140,7 +140,7 @@ def _others_x(anchor: float) -> list[float]:
 def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBible | None = None) -> tuple[Image.Image, Drawing]:
     """The keyframe and the record of what it shows."""
     rng = np.random.default_rng(seed)
-    plan = Plan(shot, style)
+    plan = Plan(shot)
     cam = framing(shot)
     if plan.indoor and cam.angle == "aerial":  # no sky above a room: the camera looks down from high
         cam = Camera(size="wide", angle="high", anchor_x=cam.anchor_x)

@@ -186,3 +186,39 @@ def test_a_vision_model_looks_at_a_clips_first_middle_and_last_frames(tmp_path):
     judge.replies = [seen(True, [])] * 3
     kept = animate_shot(shot, key, Drift(), tmp_path, frames=24, cfg=cfg, review=review)
     assert kept.clip == "clips/shot_002.mp4" and all(r.passed for r in kept.review)
+
+
+def test_a_drawable_subject_missing_is_a_reason_to_redraw_and_a_word_with_no_drawing_is_not(tmp_path):
+    """Stage 4 reads what the renderer says it drew: a subject it can draw that is not in the
+    picture fails `subject_drawn` (a new seed may bring it into frame); a word it has no drawing for
+    is only reported, since a redraw would draw the same."""
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from schemas.drawing import DRAWING_KEY, Drawing, Element
+    from stages.qa_keyframes import _evidence_text
+
+    renderer = ProceduralRenderer()
+    shot = Shot(index=0, scene_index=0, start=0, end=1, prompt=PROMPTS[0], composition="center", setting="the bay", subject="the streetlights",
+                palette=["#0b1d3a", "#0047ab", "#87ceeb", "#30d5c8"], camera="hold", seed=1)
+    drawn = render_keyframe(shot, renderer, tmp_path)
+    evidence = measure_keyframe(drawn, shot, None)
+    assert evidence.drawing is not None and next(c for c in evidence.checks if c.name == "subject_drawn").passed
+    assert "asked vs drawn" in _evidence_text(evidence)  # what the judge reads
+
+    def with_record(record: Drawing, name: str):
+        info = PngInfo()
+        info.add_text(DRAWING_KEY, record.model_dump_json())
+        path = tmp_path / name
+        Image.open(drawn).save(path, pnginfo=info)
+        return measure_keyframe(path, shot, None)
+
+    lost = Drawing(renderer="procedural", subject_cover=0.0, elements=[Element(kind="subject", asked="streetlamp", drawn=None, cover=0.0)])
+    check = next(c for c in with_record(lost, "lost.png").checks if c.name == "subject_drawn")
+    assert not check.passed
+    assert "check:subject_drawn" in rejection_reasons(with_record(lost, "lost.png"), KeyframeVerdict(issues=[], passed=True, score=8), CFG, sees=False)[0]
+    unknown = Drawing(renderer="procedural", subject_cover=0.01, fallbacks=["a teapot"],
+                      elements=[Element(kind="subject", asked="a teapot", drawn="emblem", cover=0.01)])
+    evidence = with_record(unknown, "unknown.png")
+    assert next(c for c in evidence.checks if c.name == "subject_drawn").passed
+    assert evidence.measurements["no_drawing_for"] == "a teapot"
