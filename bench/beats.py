@@ -1,11 +1,18 @@
 """Beat trackers scored against true beat grids (mir_eval), on generated songs and real recordings.
 
-    .venv/bin/python bench/beats.py [--trackers librosa,plain,madmom] [--only generated|real] [--songs NAME,...]
+    .venv/bin/python bench/beats.py [--trackers librosa,plain,madmom] [--only generated|real|beatset]
+                                    [--split tune|held-out] [--songs NAME,...]
 
 Real recordings: the Frets on Fire song packages from Debian (`apt-get install
 fretsonfire-songs-sectoid fretsonfire-songs-muldjord`): stems mixed with ffmpeg, true beats from
 each chart's tempo map aligned to the guitar stem (tests/charts.py). Generated songs: songflow.listening.synth,
 whose beats are known by construction.
+
+The development set (`--only beatset`, bench/beatset.py): eighteen score-rendered pieces in 4/4,
+3/4, 6/8 and 2/4, with and without drums, swung, with tempo ramps; one of each kind to tune on,
+the other held out (`--split`). Its table adds the metre, the right level (the median beat interval
+within 4 % of the true one) and the lag (median of detected minus true beat, over beats matched
+within 70 ms).
 
 Trackers: `librosa` (songflow's default), `madmom` (the opt-in extra, when installed), and the
 baseline `plain`: `librosa.beat.beat_track` with its defaults, measured in the same run. Beats are
@@ -60,6 +67,26 @@ def real_songs(names: set[str] | None):
             yield f"{song.name} (offset {song.offset * 1000:+.0f} ms)", load_audio(wav, SR), song.beats, song.downbeats, song.tempo
 
 
+def beatset_songs(split: str | None):
+    from bench import beatset
+    from songflow.listening.audio import load_audio
+
+    for name, wav, truth in beatset.songs(split):
+        tempo = truth["bpm"] if not truth["end_bpm"] else None
+        yield f"{name} [{truth['metre']}]", load_audio(wav, SR), np.array(truth["beats"]), np.array(truth["downbeats"]), tempo, truth
+
+
+def lag_and_level(ref: np.ndarray, est: np.ndarray) -> tuple[float, bool]:
+    """(median signed lag of detected beats matched within 70 ms, in seconds; whether the median
+    beat interval is within 4 % of the true one)."""
+    est = np.asarray(est)
+    if len(est) < 2:
+        return float("nan"), False
+    d = np.array([e - ref[np.argmin(np.abs(ref - e))] for e in est])
+    near = d[np.abs(d) <= 0.07]
+    return (float(np.median(near)) if len(near) else float("nan")), bool(abs(np.median(np.diff(est)) / np.median(np.diff(ref)) - 1) <= 0.04)
+
+
 def run_tracker(name: str, y: np.ndarray):
     """(beats, downbeats, confidence, check, seconds) as songflow's analysis would give them."""
     import librosa
@@ -98,7 +125,8 @@ def main() -> None:
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--trackers", default="plain,librosa,madmom")
-    parser.add_argument("--only", choices=["generated", "real"])
+    parser.add_argument("--only", choices=["generated", "real", "beatset"])
+    parser.add_argument("--split", choices=["tune", "held-out"], help="with --only beatset: one half of the set")
     parser.add_argument("--songs", help="real songs by name, comma-separated")
     args = parser.parse_args()
     trackers = [t for t in args.trackers.split(",") if t != "madmom" or madmom_available()]
@@ -106,17 +134,20 @@ def main() -> None:
         print("madmom not installed: pip install 'songflow[madmom]'", file=sys.stderr)
     names = {n.strip().lower() for n in args.songs.split(",")} if args.songs else None
     sources = []
-    if args.only != "real":
-        sources.append(("generated", generated_songs()))
-    if args.only != "generated":
-        sources.append(("real", real_songs(names)))
+    if args.only == "beatset":
+        sources.append(("beatset", beatset_songs(args.split)))
+    if args.only in (None, "generated"):
+        sources.append(("generated", ((*song, None) for song in generated_songs())))
+    if args.only in (None, "real"):
+        sources.append(("real", ((*song, None) for song in real_songs(names))))
     totals: dict[str, list] = {t: [] for t in trackers}
     print(f"{'song':40s} {'tracker':8s} {'BPM':>6s} {'ratio':>6s} {'F':>5s} {'CMLt':>5s} {'AMLt':>5s} {'downF':>5s} {'conf':>5s}  check  {'s':>5s}")
     for kind, songs in sources:
-        for title, y, ref, ref_down, true_bpm in songs:
+        for title, y, ref, ref_down, true_bpm, truth in songs:
             for t in trackers:
                 beats, down, conf, check, seconds = run_tracker(t, y)
                 s = score(ref, ref_down, beats, down)
+                s["lag"], s["level"] = lag_and_level(ref, beats)
                 bpm = grid_tempo(beats)
                 ratio = bpm / true_bpm if true_bpm else float("nan")
                 within = abs(ratio - 1) <= 0.02 if true_bpm else None
@@ -124,12 +155,13 @@ def main() -> None:
                 check_text = "-" if check is None else ("agrees" if check.agrees else f"{check.relation} vs {check.tempo:.1f}")
                 print(
                     f"{title[:40]:40s} {t:8s} {bpm:6.1f} {ratio:6.3f} {s['F']:5.2f} {s['CMLt']:5.2f} {s['AMLt']:5.2f} "
-                    f"{s.get('downF', float('nan')):5.2f} {conf if conf is not None else float('nan'):5.2f}  {check_text:14s} {seconds:5.1f}",
+                    f"{s.get('downF', float('nan')):5.2f} {conf if conf is not None else float('nan'):5.2f}  {check_text:14s} {seconds:5.1f}"
+                    f"  level {'yes' if s['level'] else 'NO '} lag {1000 * s['lag']:+4.0f} ms",
                     flush=True,
                 )
     print()
     for t, rows in totals.items():
-        for kind in ("generated", "real"):
+        for kind in ("generated", "real", "beatset"):
             sel = [r for r in rows if r[0] == kind]
             if not sel:
                 continue
@@ -138,7 +170,8 @@ def main() -> None:
             speed = sum(r[3] for r in sel) / sum(r[4] for r in sel)
             print(
                 f"{t:8s} {kind:9s} n={len(sel)}  F {mean['F']:.3f}  CMLt {mean['CMLt']:.3f}  AMLt {mean['AMLt']:.3f}  "
-                f"downF {mean['downF']:.3f}  tempo within 2 %: {sum(within)}/{len(within)}  {speed:.3f}x realtime"
+                f"downF {mean['downF']:.3f}  tempo within 2 %: {sum(within)}/{len(within)}  right level {sum(r[1]['level'] for r in sel)}/{len(sel)}  "
+                f"median |lag| {1000 * np.nanmedian([abs(r[1]['lag']) for r in sel]):.0f} ms  {speed:.3f}x realtime"
             )
 
 
