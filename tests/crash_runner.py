@@ -18,6 +18,7 @@ SONGFLOW_CRASH_AT names:
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sys
 import threading
@@ -113,6 +114,14 @@ def install() -> None:
     write_path = LocalFileSystem.write_path
 
     def write_record(self, path, content, **kwargs):
+        if Path(path).name.startswith("songflow-render-"):
+            # Which keyframe this record keeps: keyframes are drawn several at a time, so the first
+            # shot entered is not always the first whose result is persisted.
+            found = re.search(rb"shot_(\d{3})_a0\.png", content if isinstance(content, bytes) else str(content).encode())
+            if found:
+                written = write_path(self, path, content, **kwargs)
+                log(f"recorded render {int(found.group(1))}")
+                return written
         if AT == "analyze:record" and Path(path).name.startswith("songflow-analyze-"):
             target = self._resolve_path(path)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -83,7 +83,7 @@ def test_killed_in_every_stage_resumes_without_redoing_work(short_song, prefect_
     outputs, storage = tmp_path / "outputs", tmp_path / "storage"
     out = SongOutputs.for_song(outputs, SHORT_TITLE)
     finished_before: tuple[str, ...] = ()
-    first_shot = None
+    first_shot = first_judged = None
     record = []
     for i, (point, finished) in enumerate([*CHAIN, ("", CHAIN[-1][1])]):
         log = tmp_path / f"events-{i}.log"
@@ -95,16 +95,20 @@ def test_killed_in_every_stage_resumes_without_redoing_work(short_song, prefect_
             assert not redone, f"run {i} ({point or 'resume'}) redid {stage}: {redone[:3]}"
         if first_shot is not None and point in ("qa:shot", "assemble:ffmpeg", ""):
             assert f"enter render {first_shot}" not in seen, f"run {i} drew shot {first_shot} again"
-        if first_shot is not None and point in ("assemble:ffmpeg", ""):
-            assert f"enter qa {first_shot}" not in seen, f"run {i} judged shot {first_shot} again"
+        if first_judged is not None and point in ("assemble:ffmpeg", ""):
+            assert f"enter qa {first_judged}" not in seen, f"run {i} judged shot {first_judged} again"
         record.append({"run": i, "killed at": point or "-", "rc": proc.returncode,
                        "model calls": {s: seen.count(f"model {s}") for s in ("analyze", "plan", "shots", "qa")},
                        "stage entries": sum(e.startswith("enter ") for e in seen)})
         if point:
             assert proc.returncode == -9, (point, proc.returncode, proc.stderr[-2000:])
             assert f"killed {point}" in seen
-            if first_shot is None:
-                first_shot = next((e.split()[-1] for e in seen if e.startswith("enter render ")), None)
+            if first_shot is None:  # the first keyframe whose result was persisted before the kill
+                first_shot = next((e.split()[-1] for e in seen if e.startswith("recorded render ")), None)
+            if point == "qa:shot":  # stage 4 had begun: some keyframe was drawn and kept by then
+                assert first_shot is not None, seen
+                # stage 4 judges in shot order and was killed entering its second shot: the first was judged
+                first_judged = next(e.split()[-1] for e in seen if e.startswith("enter qa "))
             deadline = time.monotonic() + 5
             while survivors(str(outputs)) and time.monotonic() < deadline:
                 time.sleep(0.1)
