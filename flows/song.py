@@ -209,36 +209,37 @@ def _make_video(audio, lyrics, from_stage, cfg: PipelineConfig, name: str, out: 
                 show.finish("render", f"{n} keyframes")
             return path
 
-    try:
-        if from_disk("qa"):
-            report = out.load("qa", QAReport)
-        else:
-            show.start("qa", total=n)
-            progress = create_progress_artifact(0.0, key=artifact_key(out, "qa-progress"), description="QA of keyframes")
-            results: list[ShotQA] = []
-            previous: Path | None = None
-            qa_notes: list[tuple[str, str]] = []
-            for i, shot in enumerate(shots.shots):
-                image = keyframe(i)
-                with record_thinking() as notes:
-                    result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out, references(i))
-                qa_notes += notes
-                if not _exists([out.root / a.image for a in result.attempts if a.withheld is None]):
-                    result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out, references(i))
-                results.append(result)
-                previous = accepted[shot.index] = out.root / result.attempts[result.chosen_attempt].image
-                for character in shot.characters:
-                    character_first.setdefault(character.name, previous)
-                update_progress_artifact(progress, 100.0 * (i + 1) / n)
-                show.advance("qa")
-            qa_model = cfg.model_for("qa").id
-            report = qa_report(
-                results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa, safety=gate_name(cfg.render)
-            )
-            save_thinking(out, "qa", qa_notes)
-            out.save("qa", report)
-    finally:
-        release_renderers()  # every keyframe is drawn and judged: the drawing processes stop
+    if from_disk("qa"):
+        report = out.load("qa", QAReport)
+    else:
+        show.start("qa", total=n)
+        progress = create_progress_artifact(0.0, key=artifact_key(out, "qa-progress"), description="QA of keyframes")
+        results: list[ShotQA] = []
+        previous: Path | None = None
+        qa_notes: list[tuple[str, str]] = []
+        for i, shot in enumerate(shots.shots):
+            image = keyframe(i)
+            with record_thinking() as notes:
+                result = qa_task.with_options(**fresh("qa"))(shot, image, previous, plan.style, cfg, out, references(i))
+            qa_notes += notes
+            if not _exists([out.root / a.image for a in result.attempts if a.withheld is None]):
+                result = qa_task.with_options(refresh_cache=True)(shot, image, previous, plan.style, cfg, out, references(i))
+            results.append(result)
+            previous = accepted[shot.index] = out.root / result.attempts[result.chosen_attempt].image
+            for character in shot.characters:
+                character_first.setdefault(character.name, previous)
+            update_progress_artifact(progress, 100.0 * (i + 1) / n)
+            show.advance("qa")
+        qa_model = cfg.model_for("qa").id
+        report = qa_report(
+            results, model_id=qa_model, sees_images=cfg.qa.look != "never" and MODELS.sees_images(qa_model), cfg=cfg.qa, safety=gate_name(cfg.render)
+        )
+        save_thinking(out, "qa", qa_notes)
+        out.save("qa", report)
+    # Every keyframe is drawn and judged: the drawing processes stop. (A run that fails on the way
+    # leaves them to end with its process: stopping them here would cancel drawings still in
+    # flight on other threads, each a failure of its own on top of the one being reported.)
+    release_renderers()
     publish_qa(out, report)
     if from_disk("qa"):
         show.start("qa")

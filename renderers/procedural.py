@@ -307,7 +307,7 @@ def release() -> None:
     global _POOL
     with _POOL_LOCK:
         if _POOL is not None:
-            _POOL.shutdown(wait=True, cancel_futures=True)
+            _POOL.shutdown(wait=True)
             _POOL = None
 
 
