@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +13,7 @@ from typing import Any
 from backends.base import Message, Reply, TextModel
 from backends.structured import compact_json_rule
 from songflow.core.errors import InputError
+from songflow.core.config import cpu_share
 
 log = logging.getLogger(__name__)
 
@@ -38,16 +38,8 @@ def load_transformers(source: str | Path, *, model_id: str, temperature: float =
 
 
 def cpu_threads() -> int:
-    """Threads for inference on the CPU: OMP_NUM_THREADS when it is set (several workers on one host
-    each get their share of the cores: two processes that each spin on every core run several
-    times slower than one), otherwise every CPU this process may run on (taskset, cgroup cpusets)."""
-    wanted = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if wanted.isdigit() and int(wanted) > 0:
-        return int(wanted)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    """Threads for inference on the CPU: this process's share of the cores."""
+    return cpu_share()
 
 
 def _device_and_dtype(device: str | None):

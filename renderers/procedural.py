@@ -33,6 +33,7 @@ from renderers.drawing.subjects import SUBJECTS, look_for, subjects_in
 from schemas.drawing import DRAWING_KEY, Drawing, Element
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
+from songflow.core.config import cpu_share
 
 FALLBACK_PLACE = "field"
 # Words a shot may name as a subject that the sky, the weather, the light or the place draws.
@@ -255,15 +256,8 @@ def draw_shot(shot: Shot, *, seed: int, width: int, height: int, style: StyleBib
 
 
 def workers() -> int:
-    """Processes to draw with: OMP_NUM_THREADS when set (several workers on one host split its
-    cores that way), else the cores this process may run on."""
-    wanted = os.environ.get("OMP_NUM_THREADS", "").strip()
-    if wanted.isdigit() and int(wanted) > 0:
-        return int(wanted)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    """Processes to draw with: this process's share of the cores (OMP_NUM_THREADS, or its CPU affinity)."""
+    return cpu_share()
 
 
 def _draw_in_worker(shot_json: str, seed: int, width: int, height: int, style_json: str | None) -> tuple[bytes, str]:

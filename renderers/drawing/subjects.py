@@ -530,10 +530,6 @@ def ghost(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.glow(cx, 0.45, 0.4, paint.light, 0.35)
 
 
-
-
-
-
 # ---------------------------------------------------------------------------------------------
 # Animals
 
@@ -687,10 +683,6 @@ def car(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.flush()
     ink.glow(2.3, 0.5, 0.08, paint.light, 0.4)
     ink.glow(0.08, 0.53, 0.05, paint.accent, 0.5)
-
-
-
-
 
 
 def bicycle(pen: Pen, paint: Paint, look: Look | None) -> None:
@@ -1278,10 +1270,6 @@ def firework(pen: Pen, paint: Paint, look: Look | None) -> None:
 # Things
 
 
-
-
-
-
 def window(pen: Pen, paint: Paint, look: Look | None) -> None:
     """A lit window: a frame of six panes (see-through), curtains drawn back, a sill."""
     a = 1.4
@@ -1303,8 +1291,6 @@ def window(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.glow(0.7, 0.45, 0.45, pane, 0.5 if paint.night else 0.2)
 
 
-
-
 def phone(pen: Pen, paint: Paint, look: Look | None) -> None:
     """An old rotary telephone: handset across the top, dial on the front."""
     a = 1.25
@@ -1321,17 +1307,9 @@ def phone(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.flush()
 
 
-
-
 def _heart_pts(cx: float, cy: float, r: float) -> list[Pt]:
     return [(cx + r * 1.05 * math.sin(t) ** 3, cy - r * 0.08 * (13 * math.cos(t) - 5 * math.cos(2 * t) - 2 * math.cos(3 * t) - math.cos(4 * t)))
             for t in np.linspace(0, 2 * math.pi, 36)]
-
-
-
-
-
-
 
 
 def balloons(pen: Pen, paint: Paint, look: Look | None) -> None:
@@ -1364,8 +1342,6 @@ def kite(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.line(_turn([(0.4, 0.0), (0.36, 0.64)], 0.35, (0.45, 0.5)), _body(paint), 0.008, rim=False)
     ink.line(_turn([(0.06, 0.22), (0.7, 0.22)], 0.35, (0.45, 0.5)), _body(paint), 0.008, rim=False)
     ink.flush()
-
-
 
 
 def glass(pen: Pen, paint: Paint, look: Look | None) -> None:
@@ -1430,8 +1406,6 @@ def ring(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.glow(c, 0.16, 0.25, paint.light, 0.5)
 
 
-
-
 def flag(pen: Pen, paint: Paint, look: Look | None) -> None:
     """A flag flying from a pole."""
     a = 1.1
@@ -1493,10 +1467,6 @@ def shoes(pen: Pen, paint: Paint, look: Look | None) -> None:
         ink.flush()
 
 
-
-
-
-
 def sword(pen: Pen, paint: Paint, look: Look | None) -> None:
     """A sword point down: blade, crossguard, grip, pommel."""
     a = 0.4
@@ -1527,16 +1497,6 @@ def gun(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.flush()
 
 
-
-
-
-
-
-
-
-
-
-
 def cigarette(pen: Pen, paint: Paint, look: Look | None) -> None:
     """A lit cigarette, a curl of smoke rising from the ember."""
     a = 1.6
@@ -1549,8 +1509,6 @@ def cigarette(pen: Pen, paint: Paint, look: Look | None) -> None:
     ink.poly([(1.2, 0.62), (1.26, 0.615), (1.28, 0.775), (1.22, 0.78)], paint.accent)
     ink.flush()
     ink.glow(1.24, 0.7, 0.08, paint.accent, 0.8)
-
-
 
 
 # ---------------------------------------------------------------------------------------------

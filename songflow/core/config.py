@@ -248,3 +248,16 @@ def prefect_defaults() -> None:
     """Quiet defaults for the Prefect client and its temporary server, unless the user set them."""
     # The temporary server's telemetry write races the first run on SQLite ("database is locked").
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def cpu_share() -> int:
+    """The cores this process may use: OMP_NUM_THREADS when it is set (several workers on one host
+    each get their share: two processes that each spin on every core run several times slower than
+    one), otherwise every CPU this process may run on (taskset, cgroup cpusets)."""
+    wanted = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
