@@ -110,3 +110,28 @@ def test_tied_server_runs_prefects_own_command(monkeypatch):
     (ours_args, ours), (theirs_args, theirs) = calls[1], calls[0]
     assert ours.pop("preexec_fn") is die_with_parent
     assert (ours_args, ours) == (theirs_args, theirs)
+
+
+def test_a_temporary_server_too_slow_to_start_is_one_line(short_song, tmp_path):
+    """A server that does not answer in time (here: 1 s allowed, a fresh database takes ~13 s) is
+    tried twice, then the run stops with one line saying what to do: no traceback, no server left
+    running, no song folder made. The default wait (STARTUP_WAIT, 90 s) is what a busy machine needs."""
+    wav, lrc, _ = short_song
+    outputs = tmp_path / "outputs"
+    env = {**cli_env(tmp_path), "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "1"}
+    cmd = [str(Path(sys.executable).parent / "songflow"), "run", str(wav), "--lyrics", str(lrc), "--title", SHORT_TITLE, "--outputs", str(outputs)]
+    run = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    me = psutil.Process(run.pid)
+    seen: list[psutil.Process] = []
+    while run.poll() is None:  # the servers it starts, to check that none outlives it
+        try:
+            seen += [s for s in servers_of(me) if s not in seen]
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.05)
+    _, err = run.communicate(timeout=120)
+    lines = err.strip().splitlines()
+    assert run.returncode == 1 and len(lines) == 1, err[-2000:]
+    assert "did not answer within 1 s, twice" in lines[0] and "PREFECT_API_URL" in lines[0], lines[0]
+    assert seen and gone(seen), "a temporary server outlived the failed start"
+    assert not (outputs / "neon-tide-short").exists()

@@ -19,7 +19,10 @@ import subprocess
 import sys
 import threading
 
+from songflow.core.errors import SongflowError
 from songflow.core.procs import die_with_parent
+
+STARTUP_WAIT = 90  # seconds; see _startup_wait
 
 
 @functools.cache
@@ -69,6 +72,28 @@ def start_temporary_server(timeout: int | None = None) -> str | None:
         return existing.api_url if isinstance(existing, tied) else None
     if existing is not None:
         base._instances.pop(None)  # created but never started: replace it with one that dies with us
-    server = tied()  # registered as Prefect's temporary server: SubprocessASGIServer() now returns it
-    server.start(timeout=timeout)
-    return server.api_url
+    wait = timeout or _startup_wait()
+    for attempt in (1, 2):
+        server = tied()  # registered as Prefect's temporary server: SubprocessASGIServer() now returns it
+        try:
+            server.start(timeout=wait)
+            return server.api_url
+        except RuntimeError:  # Prefect's "Timed out while attempting to connect to ephemeral Prefect API server"
+            server.stop()
+            base._instances.pop(None, None)
+    raise SongflowError(
+        f"Prefect's temporary API server did not answer within {wait} s, twice (a busy machine, or a slow disk "
+        "under PREFECT_HOME); start one with `prefect server start` and set PREFECT_API_URL, or raise "
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"
+    )
+
+
+def _startup_wait() -> int:
+    """Seconds to wait for the temporary server: the user's PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS,
+    else STARTUP_WAIT. Prefect's own default (20 s) is too short for a fresh PREFECT_HOME on a busy
+    2-core machine: the server first builds its SQLite database (13 s here when idle)."""
+    if os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"):
+        from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+        return PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value()
+    return STARTUP_WAIT
