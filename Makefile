@@ -14,13 +14,15 @@ setup: $(STAMP)
 
 # torch first, pinned to the CPU build (an unpinned torch pulls GBs of CUDA packages),
 # then the project under the pinned, proven dependency set in constraints.txt: the runtime only;
-# then the music tagger's weights, musicnn's files without its pins (numpy<1.17 and TensorFlow).
+# then the music tagger's weights, musicnn's files without its pins (numpy<1.17 and TensorFlow), and the
+# beat tracker's, BeatNet's files without its pins (numba 0.54, madmom, pyaudio).
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.13.0
 	$(BIN)/python -m pip install -q -c constraints.txt -e .
 	$(BIN)/python -m pip install -q --no-deps musicnn==0.1.0
+	$(BIN)/python -m pip install -q --no-deps BeatNet==1.1.3
 	touch $@
 
 # The tests and benches, and every optional backend they cover: diffusers renderers, the llama.cpp

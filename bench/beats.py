@@ -14,7 +14,7 @@ the other held out (`--split`). Its table adds the metre, the right level (the m
 within 4 % of the true one) and the lag (median of detected minus true beat, over beats matched
 within 70 ms).
 
-Trackers: `librosa` (songflow's default), `madmom` (the opt-in extra, when installed), and the
+Trackers: `hybrid` (songflow's default), `beatnet`, `librosa`, `madmom` (the opt-in extra, when installed), and the
 baseline `plain`: `librosa.beat.beat_track` with its defaults, measured in the same run. Beats are
 scored as songflow uses them (after moving each onto its onset). Prints, per song and tracker: the
 tempo reported (median beat interval), its ratio to the true tempo, F-measure, CMLt, AMLt, downbeat
@@ -88,24 +88,24 @@ def lag_and_level(ref: np.ndarray, est: np.ndarray) -> tuple[float, bool]:
 
 
 def run_tracker(name: str, y: np.ndarray):
-    """(beats, downbeats, confidence, check, seconds) as songflow's analysis would give them."""
+    """(beats, downbeats, confidence, check, seconds, beats per bar) as songflow's analysis would give them."""
     import librosa
 
     from songflow.listening.beats import check_tempo, onset_share
-    from songflow.listening.music import bar_features, downbeat_indexes, track_beats
+    from songflow.listening.music import bar_features, bars, track_beats
 
     started = time.perf_counter()
     if name == "plain":
         _, frames = librosa.beat.beat_track(y=y, sr=SR)
         beats = librosa.frames_to_time(frames, sr=SR)
         seconds = time.perf_counter() - started
-        return beats, None, None, None, seconds
+        return beats, None, None, None, seconds, None
     env = librosa.onset.onset_strength(y=y, sr=SR)
     grid, beats, frames = track_beats(y, SR, tracker=name, env=env)
     seconds = time.perf_counter() - started
     chroma, bass = bar_features(np.abs(librosa.stft(y)), SR)
-    idx = downbeat_indexes(grid, beats, frames, chroma, bass, 4)
-    return beats, beats[idx], onset_share(beats, env, SR, 512), check_tempo(beats, env, SR, 512), seconds
+    per_bar, idx = bars(grid, beats, frames, chroma, bass, None)
+    return beats, beats[idx], onset_share(beats, env, SR, 512), check_tempo(beats, env, SR, 512), seconds, per_bar
 
 
 def score(ref: np.ndarray, ref_down: np.ndarray, est: np.ndarray, est_down) -> dict:
@@ -124,7 +124,7 @@ def main() -> None:
     from songflow.listening.music import grid_tempo
 
     parser = argparse.ArgumentParser()
-    parser.add_argument("--trackers", default="plain,librosa,madmom")
+    parser.add_argument("--trackers", default="plain,librosa,beatnet,hybrid,madmom")
     parser.add_argument("--only", choices=["generated", "real", "beatset"])
     parser.add_argument("--split", choices=["tune", "held-out"], help="with --only beatset: one half of the set")
     parser.add_argument("--songs", help="real songs by name, comma-separated")
@@ -145,9 +145,10 @@ def main() -> None:
     for kind, songs in sources:
         for title, y, ref, ref_down, true_bpm, truth in songs:
             for t in trackers:
-                beats, down, conf, check, seconds = run_tracker(t, y)
+                beats, down, conf, check, seconds, per_bar = run_tracker(t, y)
                 s = score(ref, ref_down, beats, down)
                 s["lag"], s["level"] = lag_and_level(ref, beats)
+                s["metre"] = per_bar == truth["beats_per_bar"] if truth and per_bar else None
                 bpm = grid_tempo(beats)
                 ratio = bpm / true_bpm if true_bpm else float("nan")
                 within = abs(ratio - 1) <= 0.02 if true_bpm else None
@@ -156,7 +157,8 @@ def main() -> None:
                 print(
                     f"{title[:40]:40s} {t:8s} {bpm:6.1f} {ratio:6.3f} {s['F']:5.2f} {s['CMLt']:5.2f} {s['AMLt']:5.2f} "
                     f"{s.get('downF', float('nan')):5.2f} {conf if conf is not None else float('nan'):5.2f}  {check_text:14s} {seconds:5.1f}"
-                    f"  level {'yes' if s['level'] else 'NO '} lag {1000 * s['lag']:+4.0f} ms",
+                    f"  level {'yes' if s['level'] else 'NO '} lag {1000 * s['lag']:+4.0f} ms"
+                    + (f"  {per_bar} to the bar" if per_bar else ""),
                     flush=True,
                 )
     print()
@@ -172,6 +174,7 @@ def main() -> None:
                 f"{t:8s} {kind:9s} n={len(sel)}  F {mean['F']:.3f}  CMLt {mean['CMLt']:.3f}  AMLt {mean['AMLt']:.3f}  "
                 f"downF {mean['downF']:.3f}  tempo within 2 %: {sum(within)}/{len(within)}  right level {sum(r[1]['level'] for r in sel)}/{len(sel)}  "
                 f"median |lag| {1000 * np.nanmedian([abs(r[1]['lag']) for r in sel]):.0f} ms  {speed:.3f}x realtime"
+                + (f"  right metre {sum(bool(r[1]['metre']) for r in sel)}/{len(sel)}" if kind == "beatset" and t != "plain" else "")
             )
 
 

@@ -6,6 +6,7 @@ import backends
 from renderers import check_renderer
 from renderers.safety import check_safety, gate_name
 from songflow.core.config import PipelineConfig
+from songflow.listening import beatnet
 from songflow.listening.beats import import_madmom
 
 
@@ -14,6 +15,8 @@ def check_settings(cfg: PipelineConfig) -> None:
     against what the stage is set to need; raises InputError with one line naming what to change."""
     if cfg.analyze.beats == "madmom":
         import_madmom()  # one line naming the extra to install, before the run starts
+    if cfg.analyze.beats in ("hybrid", "beatnet"):
+        beatnet.weights_folder()  # one line naming the wheel to install
     check_renderer(cfg.render)
     check_safety(gate_name(cfg.render))
     backends.check_capabilities(cfg)

@@ -136,6 +136,7 @@ class SongAnalysis(Strict):
     beats: list[float] = Field(min_length=2, description="Beat times in seconds.")
     downbeats: list[float] = Field(min_length=1, description="Beat times that start a bar.")
     beat_tracker: str = Field("librosa", description="The tracker that found the beats (analyze.beats).")
+    beats_per_bar: int | None = Field(None, ge=1, le=12, description="Beats to the bar: found by the tracker, or as set (analyze.beats_per_bar).")
     beat_confidence: float | None = Field(None, ge=0, le=1, description="Share of the beats that land on an onset stronger than the song's average.")
     beat_check: BeatCheck | None = None
     sections: list[Section] = Field(min_length=1)

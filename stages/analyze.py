@@ -156,7 +156,7 @@ def analyze_song(
         heard = listen(y, cfg.sample_rate, features, model, cfg, model_cfg, title=title or Path(audio_path).stem)
         if not lines:  # no lyrics given: the words the model heard, placed on the voice in their window
             lines = heard_lyrics(heard, features)
-    spans = clear_of_lines(features.sections, features.downbeats, lines, cfg.beats_per_bar)
+    spans = clear_of_lines(features.sections, features.downbeats, lines, features.beats_per_bar)
     sections = [
         Section(
             index=i,
@@ -185,6 +185,7 @@ def analyze_song(
         beats=features.beats,
         downbeats=features.downbeats,
         beat_tracker=features.tracker,
+        beats_per_bar=features.beats_per_bar,
         beat_confidence=features.beat_confidence,
         beat_check=BeatCheck(**vars(features.tempo_check)) if features.tempo_check else None,
         sections=sections,

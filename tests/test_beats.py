@@ -131,7 +131,7 @@ def test_timing_report_says_when_the_beat_grid_is_unconfirmed(chaos_god, tmp_pat
     assert len(notes) == 1 and "3:2" in notes[0] and "global tempo estimate" in notes[0], said
     out = SongOutputs.for_song(outputs, "Chaos God")
     analysis = out.load("analysis", SongAnalysis)
-    assert analysis.beat_tracker == "librosa" and abs(analysis.tempo / truth["tempo"] - 1) <= 0.02
+    assert analysis.beat_tracker == "hybrid" and abs(analysis.tempo / truth["tempo"] - 1) <= 0.02
     timing = out.load("timing", TimingReport)
     assert timing.passed and timing.verdict == "PASS, beat grid unconfirmed"
     assert timing.beat_grid.check.relation == "3:2" and not timing.beat_grid.confirmed

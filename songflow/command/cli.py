@@ -347,7 +347,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--model", help="model id for every stage: gguf:embedded (default), hf:<hub id or folder>, openai:<url>#<model>, ollama:<model>")
         p.add_argument("--stage-model", action="append", metavar="STAGE=ID", help="a model for one stage (analyze, plan, shots, qa); repeatable")
         p.add_argument("--listen", choices=["auto", "always", "never"], help="stage 1 hears the song with an audio model (default auto)")
-        p.add_argument("--beats", choices=["librosa", "madmom"], help="beat tracker (default librosa; madmom needs the songflow[madmom] extra, non-commercial licence)")
+        p.add_argument("--beats", choices=["hybrid", "beatnet", "librosa", "madmom"], help="beat tracker (default hybrid; madmom needs the songflow[madmom] extra, non-commercial licence)")
         p.add_argument("--renderer", help="keyframe renderer: procedural (default, offline) or diffusers:<hub id or folder>")
         p.add_argument("--motion", help="shot motion: kenburns (default) or diffusers:<hub id or folder> (image-to-video)")
         p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="any config setting, e.g. render.steps=8; repeatable")

@@ -39,12 +39,15 @@ class ModelConfig(_Frozen):
 class AnalyzeConfig(_Frozen):
     sample_rate: int = 22050
     hop_length: int = 512
-    beats_per_bar: int = 4
+    # Beats to the bar; None: the tracker finds 2, 3 or 4 from the music (librosa assumes 4).
+    beats_per_bar: int | None = Field(None, ge=2, le=12)
     # Longer songs stop before any work with a one-line error (memory grows with the length).
     max_minutes: float = Field(20.0, gt=0)
-    # Beat tracker: librosa (default) or madmom (opt-in extra `songflow[madmom]`; its models are
-    # licensed for non-commercial use only).
-    beats: Literal["librosa", "madmom"] = "librosa"
+    # Beat tracker: hybrid (default: the level and bars BeatNet's learned networks hear, CC BY 4.0
+    # weights, the beats on the onsets), beatnet (the networks alone), librosa (dynamic programming on
+    # onsets, no weights) or madmom (opt-in extra `songflow[madmom]`; its models are licensed for
+    # non-commercial use only). Scored in BENCHMARKS.md ("Beat tracking").
+    beats: Literal["hybrid", "beatnet", "librosa", "madmom"] = "hybrid"
     # Section boundaries closer than this many bars are merged.
     min_section_bars: int = Field(2, ge=1)
     max_sections: int = Field(8, ge=1, le=12)

@@ -1,6 +1,14 @@
-"""Beat trackers, chosen by name like models: `librosa` (the default) and `madmom` (an opt-in extra).
+"""Beat trackers, chosen by name like models: `hybrid` (the default), `beatnet` (BeatNet's learned
+networks, CC BY 4.0 weights, decoded by the bar-pointer model), `librosa` (dynamic programming on
+the onset envelope) and `madmom` (an opt-in extra, non-commercial models).
 
-Both return a `BeatGrid`; the music analysis refines beats onto onsets and finds bars and sections
+`hybrid` takes the metrical level from BeatNet and the beats from the onsets: BeatNet reads the level
+right where the onset envelope's evidence is ambiguous (a 150 BPM rock beat, a swing ride, a waltz
+without drums), but its 20 ms frames and causal network leave its beats up to 60 ms off the attacks
+of a real recording; librosa's dynamic programming at BeatNet's tempo puts them on the attacks.
+BENCHMARKS.md ("Beat tracking") scores all four.
+
+Each returns a `BeatGrid`; the music analysis refines beats onto onsets and finds bars and sections
 from it. Besides the grid, each run is checked against an estimate made another way (the global
 onset-autocorrelation tempo) so that the timing report can say when the metrical level is in doubt.
 """
@@ -20,7 +28,9 @@ from songflow.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
-TRACKERS = ("librosa", "madmom")
+TRACKERS = ("hybrid", "beatnet", "librosa", "madmom")
+# Bar lengths (beats) the learned trackers choose among.
+METRES = (2, 3, 4)
 
 # Ratios between metrical levels that trackers confuse: octaves, 3:2 / 2:3, 4:3 / 3:4, and two octaves.
 LEVELS = (Fraction(1, 4), Fraction(1, 3), Fraction(1, 2), Fraction(2, 3), Fraction(3, 4), Fraction(1),
@@ -60,6 +70,13 @@ class BeatGrid:
     downbeats: np.ndarray | None = None
     # The tracker found too few beats and this is a steady grid at the global tempo estimate.
     fallback: bool = False
+    # Beats to the bar, when the tracker chose it from the music; None when it was assumed.
+    beats_per_bar: int | None = None
+    # Per bar length tried, the log probability of the tracker's best path (beatnet).
+    metre_scores: dict[int, float] | None = None
+    # The learned network's downbeat probability per frame at DOWNBEAT_FPS: what marks bars, for
+    # any tracker's beats (beatnet's own; librosa's when BeatNet's weights are installed).
+    downbeat_curve: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -72,13 +89,108 @@ class TempoCheck:
     agrees: bool
 
 
-def track(name: str, y: np.ndarray, sr: int, *, hop_length: int = 512, beats_per_bar: int = 4, env: np.ndarray | None = None) -> BeatGrid:
-    """`env`: the onset envelope of `y` at `hop_length`, when the caller has it already."""
+def track(name: str, y: np.ndarray, sr: int, *, hop_length: int = 512, beats_per_bar: int | None = None, env: np.ndarray | None = None) -> BeatGrid:
+    """`env`: the onset envelope of `y` at `hop_length`, when the caller has it already;
+    `beats_per_bar`: the bar length when the user gave it, else the tracker finds it (or assumes 4)."""
+    if name == "hybrid":
+        return track_hybrid(y, sr, hop_length=hop_length, env=env)
+    if name == "beatnet":
+        return track_beatnet(y, sr, beats_per_bar=beats_per_bar)
     if name == "librosa":
         return track_librosa(y, sr, hop_length=hop_length, env=env)
     if name == "madmom":
-        return track_madmom(y, sr, beats_per_bar=beats_per_bar)
+        return track_madmom(y, sr, beats_per_bar=beats_per_bar or 4)
     raise BeatTrackerError(f"unknown beat tracker {name!r}: choose one of {', '.join(TRACKERS)}")
+
+
+# --- beatnet: a learned network's beat and downbeat activations, decoded by the bar-pointer model ---
+
+
+def track_beatnet(y: np.ndarray, sr: int, *, beats_per_bar: int | None = None) -> BeatGrid:
+    """BeatNet's activations (songflow.listening.beatnet) decoded as bars of 2, 3 or 4 beats at
+    55-215 BPM (songflow.listening.barpointer); the bar length is the likeliest one."""
+    from songflow.listening import barpointer, beatnet
+
+    act = beatnet.activations(y, sr)
+    found = barpointer.decode(act, beatnet.FPS, (beats_per_bar,) if beats_per_bar else METRES)
+    if found is None:
+        return BeatGrid("beatnet", np.zeros(0))
+    return BeatGrid(
+        "beatnet", found.beats, downbeats=np.flatnonzero(found.numbers == 1), beats_per_bar=found.beats_per_bar,
+        metre_scores=found.by_metre, downbeat_curve=act[:, 1],
+    )
+
+
+DOWNBEAT_FPS = 50.0  # beatnet.FPS
+
+
+def track_hybrid(y: np.ndarray, sr: int, *, hop_length: int = 512, env: np.ndarray | None = None) -> BeatGrid:
+    """librosa's dynamic programming on the onset envelope at the level BeatNet hears (`learned_level`)."""
+    import librosa
+
+    if env is None:
+        env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
+    learned = track_beatnet(y, sr)
+    curve = tempo_curve(env, sr, hop_length)
+    if len(learned.beats) > 8:
+        times = librosa.frames_to_time(np.arange(len(env)), sr=sr, hop_length=hop_length)
+        heard = np.interp(times, (learned.beats[1:] + learned.beats[:-1]) / 2, 60.0 / np.diff(learned.beats))
+        curve = learned_level(curve, heard)
+    grid = beats_on_curve(env, curve, sr, hop_length)
+    return BeatGrid("hybrid", grid, downbeat_curve=learned.downbeat_curve)
+
+
+# A tempo within this ratio of an octave of another is the same pulse at another level.
+OCTAVE_SLACK = 1.06
+
+
+def learned_level(measured: np.ndarray, heard: np.ndarray) -> np.ndarray:
+    """The onset envelope's tempo curve (`measured`, precise to 0.1 %) moved to the metrical level
+    the network hears (`heard`, quantised to its 20 ms frames: 95 BPM reads 93.8). Where the two are
+    octaves apart, the faster level is kept (tuning half: the network's level was the faster one
+    each time the two differed by an octave); where they are not related by octaves (3:2), the
+    network's tempo is taken."""
+    from scipy.ndimage import median_filter
+
+    heard = median_filter(np.asarray(heard, dtype=float), size=max(1, len(heard) // 20 | 1), mode="nearest")
+    ratio = np.log2(heard / measured)
+    octaves = np.round(ratio)
+    related = np.abs(ratio - octaves) <= np.log2(OCTAVE_SLACK)
+    out = np.where(related, measured * 2.0 ** np.maximum(octaves, 0), heard)
+    if out.max() / out.min() < 1.05:  # steady: one tempo, as tempo_curve gives it
+        out[:] = np.median(out)
+    return out
+
+
+def beats_on_curve(env: np.ndarray, curve: np.ndarray, sr: int, hop_length: int) -> np.ndarray:
+    """librosa's dynamic programming beat tracker on `env` at the tempo `curve` (one tempo when
+    steady; then the phase is also held through the song, `hold_phase`)."""
+    import librosa
+
+    steady = curve.max() / curve.min() < 1.05
+    bpm = float(curve[0]) if steady else curve
+    _, frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop_length, bpm=bpm, trim=False)
+    beats = librosa.frames_to_time(np.unique(frames), sr=sr, hop_length=hop_length)
+    if steady and len(beats) > 8:
+        beats = hold_phase(beats, env, 60.0 / float(curve[0]), sr / hop_length)
+    return beats
+
+
+def with_learned_bars(grid: BeatGrid, y: np.ndarray, sr: int) -> BeatGrid:
+    """`grid` with BeatNet's downbeat probability attached, when its weights are installed (the bars
+    are then found from it as well as from harmony and bass); as it was, with a warning, when not."""
+    from dataclasses import replace
+
+    from songflow.listening import beatnet
+
+    if grid.downbeat_curve is not None or grid.tracker == "madmom":
+        return grid
+    try:
+        act = beatnet.activations(y, sr)
+    except InputError as exc:
+        log.warning("bars found from harmony and bass only: %s", exc)
+        return grid
+    return replace(grid, downbeat_curve=act[:, 1])
 
 
 # --- librosa: dynamic programming on a tempo curve whose metrical level is chosen by evidence ---
@@ -224,14 +336,7 @@ def track_librosa(y: np.ndarray, sr: int, *, hop_length: int = 512, env: np.ndar
 
     if env is None:
         env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
-    curve = tempo_curve(env, sr, hop_length)
-    steady = curve.max() / curve.min() < 1.05
-    bpm = float(curve[0]) if steady else curve
-    _, frames = librosa.beat.beat_track(onset_envelope=env, sr=sr, hop_length=hop_length, bpm=bpm, trim=False)
-    beats = librosa.frames_to_time(np.unique(frames), sr=sr, hop_length=hop_length)
-    if steady and len(beats) > 8:
-        beats = hold_phase(beats, env, 60.0 / float(curve[0]), sr / hop_length)
-    return BeatGrid("librosa", beats)
+    return BeatGrid("librosa", beats_on_curve(env, tempo_curve(env, sr, hop_length), sr, hop_length))
 
 
 # An interval this far from the beat period (in periods) is part of a phase slip.
@@ -333,7 +438,7 @@ def track_madmom(y: np.ndarray, sr: int, *, beats_per_bar: int = 4) -> BeatGrid:
     if len(found) == 0:
         return BeatGrid("madmom", np.zeros(0))
     beats, position = found[:, 0], found[:, 1].astype(int)
-    return BeatGrid("madmom", beats, downbeats=np.flatnonzero(position == 1))
+    return BeatGrid("madmom", beats, downbeats=np.flatnonzero(position == 1), beats_per_bar=int(position.max()))
 
 
 # --- checks ---

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from songflow.listening.beats import BeatGrid, TempoCheck, check_tempo, onset_share, track
+from songflow.listening.beats import DOWNBEAT_FPS, METRES, BeatGrid, TempoCheck, check_tempo, onset_share, track, with_learned_bars
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,9 @@ class MusicFeatures:
     vocals: list[tuple[float, float]] = field(default_factory=list)
     # Which tracker found the beats, the share of its beats on an onset, and its tempo against an
     # estimate made another way (see songflow.listening.beats).
-    tracker: str = "librosa"
+    tracker: str = "hybrid"
+    # Beats to the bar: found by the tracker (beatnet, madmom), else assumed (librosa: 4).
+    beats_per_bar: int = 4
     beat_confidence: float = 1.0
     tempo_check: TempoCheck | None = None
     # What the music tagger heard (tagger.Taggram), when it ran.
@@ -40,13 +42,14 @@ def measure_music(
     sr: int,
     *,
     hop_length: int = 512,
-    beats_per_bar: int = 4,
-    tracker: str = "librosa",
+    beats_per_bar: int | None = None,
+    tracker: str = "hybrid",
     min_section_bars: int = 2,
     max_sections: int = 8,
     label_distance: float = 0.5,
 ) -> MusicFeatures:
-    """Beats, downbeats, labelled sections, energy curve and vocal regions of mono audio `y`."""
+    """Beats, downbeats, labelled sections, energy curve and vocal regions of mono audio `y`.
+    `beats_per_bar`: the bar length when known; None lets the tracker find it (librosa assumes 4)."""
     import librosa
 
     duration = len(y) / sr
@@ -58,7 +61,7 @@ def measure_music(
     chroma, bass = bar_features(S, sr)
     mfcc = librosa.feature.mfcc(S=librosa.power_to_db(librosa.feature.melspectrogram(S=S**2, sr=sr)), n_mfcc=13)
     rms = librosa.feature.rms(S=S)[0]
-    downbeat_idx = downbeat_indexes(grid, beats, beat_frames, chroma, bass, beats_per_bar)
+    beats_per_bar, downbeat_idx = bars(grid, beats, beat_frames, chroma, bass, beats_per_bar)
 
     # Beat-synchronous features for segmentation.
     sync = lambda m: librosa.util.sync(m, beat_frames, aggregate=np.mean)  # noqa: E731
@@ -91,6 +94,7 @@ def measure_music(
         energy=energy_curve(rms, sr, hop_length, duration),
         vocals=vocal_regions(y, sr, S=S, hop_length=hop_length),
         tracker=grid.tracker,
+        beats_per_bar=beats_per_bar,
         beat_confidence=onset_share(beats, env, sr, hop_length),
         # a fallback grid is the global estimate itself: checking it against that says nothing
         tempo_check=None if grid.fallback else check_tempo(beats, env, sr, hop_length),
@@ -98,9 +102,9 @@ def measure_music(
 
 
 def track_beats(
-    y: np.ndarray, sr: int, *, hop_length: int = 512, beats_per_bar: int = 4, tracker: str = "librosa", env: np.ndarray | None = None
+    y: np.ndarray, sr: int, *, hop_length: int = 512, beats_per_bar: int | None = None, tracker: str = "hybrid", env: np.ndarray | None = None
 ) -> tuple[BeatGrid, np.ndarray, np.ndarray]:
-    """The tracker's grid, its beats moved onto onsets (s), and their STFT frames.
+    """The tracker's grid, its beats (s; librosa's moved onto onsets), and their STFT frames.
 
     A grid with fewer than two bars falls back to a steady grid at the global tempo estimate.
     """
@@ -109,11 +113,12 @@ def track_beats(
     duration = len(y) / sr
     if env is None:
         env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
-    grid = track(tracker, y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar, env=env)
+    grid = with_learned_bars(track(tracker, y, sr, hop_length=hop_length, beats_per_bar=beats_per_bar, env=env), y, sr)
     # A "beat" in the last 50 ms is the tracker running into the end of the file, not a beat.
     beats = grid.beats[(grid.beats >= 0) & (grid.beats < duration - 0.05)]
-    beats = _refine_beats(y, sr, beats)
-    if len(beats) < 2 * beats_per_bar:
+    if grid.tracker in ("librosa", "hybrid"):  # the learned trackers' beats sit on the onsets already (BENCHMARKS.md)
+        beats = _refine_beats(y, sr, beats)
+    if len(beats) < 2 * (grid.beats_per_bar or beats_per_bar or 4):
         overall = float(librosa.feature.tempo(onset_envelope=env, sr=sr, hop_length=hop_length)[0])
         beats = np.arange(0.0, duration, 60.0 / (overall or 120.0))
         grid = BeatGrid(grid.tracker, beats, fallback=True)
@@ -136,16 +141,23 @@ def bar_features(S: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
     return librosa.feature.chroma_stft(S=S**2, sr=sr), S[librosa.fft_frequencies(sr=sr) < 150].sum(axis=0)
 
 
-def downbeat_indexes(grid: BeatGrid, beats: np.ndarray, beat_frames: np.ndarray, chroma: np.ndarray, bass: np.ndarray, per_bar: int) -> list[int]:
-    """Indexes into `beats` of the bars' first beats: the tracker's own bars, else every
-    `per_bar`-th beat from the phase where harmony changes and the bass hits hardest."""
-    found = _downbeats_from_tracker(grid, beats, per_bar)
-    if found is not None:
-        return found
-    return list(range(_downbeat_phase(beat_frames, chroma, bass, per_bar), len(beats), per_bar))
+def bars(grid: BeatGrid, beats: np.ndarray, beat_frames: np.ndarray, chroma: np.ndarray, bass: np.ndarray, per_bar: int | None) -> tuple[int, list[int]]:
+    """(beats to the bar, indexes into `beats` of the bars' first beats). madmom's own bars are
+    kept; otherwise the bar length (`per_bar` when the user set it, else 2, 3 or 4) and the beat
+    that starts bars are chosen from each beat's downbeat evidence (`bar_evidence`): the split of
+    the beats into bar positions that explains that evidence best for its number of positions, with
+    the downbeats the strongest position (`choose_bars`)."""
+    if grid.tracker == "madmom":
+        found = _downbeats_from_tracker(grid, beats)
+        if found is not None:
+            return grid.beats_per_bar or per_bar or 4, found
+    evidence = bar_evidence(beat_frames, chroma, bass, _strength_at(grid, beats))
+    metres = (per_bar,) if per_bar else METRES
+    per_bar, phase = choose_bars(evidence, metres)
+    return per_bar, list(range(phase, len(beats), per_bar))
 
 
-def _downbeats_from_tracker(grid: BeatGrid, beats: np.ndarray, per_bar: int) -> list[int] | None:
+def _downbeats_from_tracker(grid: BeatGrid, beats: np.ndarray) -> list[int] | None:
     """Indexes into `beats` of the tracker's own downbeats (after refinement moved and possibly
     merged beats), when it found bars; None when it did not."""
     if grid.downbeats is None or len(grid.downbeats) == 0:
@@ -153,6 +165,76 @@ def _downbeats_from_tracker(grid: BeatGrid, beats: np.ndarray, per_bar: int) -> 
     found = grid.beats[grid.downbeats]
     idx = sorted({int(np.argmin(np.abs(beats - t))) for t in found if np.min(np.abs(beats - t)) <= 0.1})
     return idx or None
+
+
+def _strength_at(grid: BeatGrid, beats: np.ndarray, reach: int = 2) -> np.ndarray | None:
+    """The learned downbeat probability at each of `beats` (its highest within `reach` frames, 40 ms:
+    a beat moved onto its onset may sit a frame or two from the network's peak), when there is one."""
+    curve = grid.downbeat_curve
+    if curve is None or len(curve) == 0:
+        return None
+    frames = np.clip(np.rint(np.asarray(beats) * DOWNBEAT_FPS).astype(int), 0, len(curve) - 1)
+    return np.array([curve[max(0, f - reach) : f + reach + 1].max() for f in frames])
+
+
+# Weight of the learned downbeat probability against the harmony and the bass in a beat's downbeat
+# evidence; tuned on the beat development set's tuning half (bench/beats.py --split tune: 0.65
+# downbeat F with no harmony, 0.77 at 2 and 3, BENCHMARKS.md), scored on the held-out half.
+LEARNED_WEIGHT = 2.0
+
+
+def bar_evidence(beat_frames: np.ndarray, chroma: np.ndarray, bass: np.ndarray, strength: np.ndarray | None = None, reach: int = 2) -> np.ndarray:
+    """How much each beat sounds like a bar's first: the chord changing there (the mean chroma of
+    [beat k-1, beat k) against [beat k, beat k+1)), the bass hitting hard (its strongest frame within
+    `reach` frames: a hit a frame before a slightly late beat still counts), and the tracker's own
+    downbeat probability when it has one; each standardised over the song."""
+    n_frames = chroma.shape[1]
+    f = np.clip(np.asarray(beat_frames, dtype=int), 0, n_frames)
+    if len(f) == 0:
+        return np.zeros(0)
+    cum = np.concatenate([np.zeros((chroma.shape[0], 1)), np.cumsum(chroma, axis=1)], axis=1)
+    edges = np.r_[f, n_frames]
+    spans = np.maximum(edges[1:] - edges[:-1], 1)
+    after = (cum[:, edges[1:]] - cum[:, edges[:-1]]) / spans  # mean chroma from beat k to beat k+1
+    after = after / (np.linalg.norm(after, axis=0, keepdims=True) + 1e-9)
+    change = np.r_[0.0, 1.0 - np.sum(after[:, 1:] * after[:, :-1], axis=0)]
+    hit = np.array([bass[max(0, x - reach) : x + reach + 1].max(initial=0.0) for x in f])
+    z = lambda v: (v - v.mean()) / (v.std() + 1e-9)  # noqa: E731
+    evidence = z(change) + z(hit)
+    if strength is not None and len(strength) == len(f):
+        evidence = evidence + LEARNED_WEIGHT * z(np.asarray(strength, dtype=float))
+    return evidence
+
+
+# The cost of one more bar position in `choose_bars` (times log n, as in the Bayesian information
+# criterion). The tuning half cannot tell 0.5 from 2 (the same bars at all three); 1 is the value
+# that also holds on the generated songs (5 of 6 bar lengths right, against 4 of 6 at 0.5 and 2).
+BAR_POSITION_COST = 1.0
+
+
+def choose_bars(evidence: np.ndarray, metres: tuple[int, ...] = METRES) -> tuple[int, int]:
+    """(beats to the bar, index of the first downbeat): among bar lengths `metres` and phases whose
+    downbeat position has the highest mean evidence, the one whose per-position means leave the
+    least unexplained (log residual), charged BAR_POSITION_COST * log n per position. A 4/4 song
+    whose third beat is nearly as strong as its first is then still read in bars of 4 only when
+    the first stands out from the third; a 2/4 song's alternate downbeats do not."""
+    e = np.asarray(evidence, dtype=float)
+    n = len(e)
+    if n < 2 * max(metres):
+        return (4 if 4 in metres else metres[0]), 0
+    best: tuple[float, int, int] | None = None
+    for m in metres:
+        for phase in range(m):
+            position = (np.arange(n) - phase) % m
+            means = np.array([e[position == k].mean() for k in range(m)])
+            if means[0] < means.max():
+                continue  # the downbeat is the strongest position
+            residual = float(((e - means[position]) ** 2).sum())
+            cost = n * np.log(residual / n + 1e-12) + BAR_POSITION_COST * m * np.log(n)
+            if best is None or cost < best[0]:
+                best = (cost, m, phase)
+    assert best is not None  # for each m, the phase of its strongest position qualifies
+    return best[1], best[2]
 
 
 def label_sections(feats: np.ndarray, beat_edges: list[int], *, threshold: float) -> list[str]:
@@ -262,29 +344,6 @@ def _refine_beats(y: np.ndarray, sr: int, beats: np.ndarray, hop: int = 64) -> n
     out = np.maximum.accumulate(out)
     keep = np.r_[True, np.diff(out) > 1e-3]
     return out[keep]
-
-
-def _downbeat_phase(beat_frames: np.ndarray, chroma: np.ndarray, bass: np.ndarray, per_bar: int, reach: int = 2) -> int:
-    """Which beat phase starts bars: where harmony changes and the bass hits hardest.
-
-    Per beat k: the chroma change from the beat before it to the beat after it (the mean chroma of
-    [beat k-1, beat k) against [beat k, beat k+1)), and the strongest bass within `reach` frames of
-    the beat itself (a hit a frame before a slightly late beat still counts for that beat).
-    """
-    n_frames = chroma.shape[1]
-    f = np.clip(np.asarray(beat_frames, dtype=int), 0, n_frames)
-    if len(f) < 2 * per_bar:
-        return 0
-    cum = np.concatenate([np.zeros((chroma.shape[0], 1)), np.cumsum(chroma, axis=1)], axis=1)
-    edges = np.r_[f, n_frames]
-    spans = np.maximum(edges[1:] - edges[:-1], 1)
-    after = (cum[:, edges[1:]] - cum[:, edges[:-1]]) / spans  # mean chroma from beat k to beat k+1
-    after = after / (np.linalg.norm(after, axis=0, keepdims=True) + 1e-9)
-    change = np.r_[0.0, 1.0 - np.sum(after[:, 1:] * after[:, :-1], axis=0)]
-    hit = np.array([bass[max(0, x - reach) : x + reach + 1].max(initial=0.0) for x in f])
-    z = lambda v: (v - v.mean()) / (v.std() + 1e-9)  # noqa: E731
-    score = z(change) + z(hit)
-    return int(np.argmax([score[p::per_bar].mean() if len(score[p::per_bar]) else -np.inf for p in range(per_bar)]))
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

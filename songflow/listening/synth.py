@@ -41,6 +41,8 @@ class SongSpec:
     parts: tuple[Part, ...]
     lyrics: dict[str, tuple[str, ...]] = field(default_factory=dict)  # part name -> lines
     seed: int = 7
+    beats_per_bar: int = 4  # 4/4; 3: 3/4; 2 with division 3: 6/8 (two dotted-quarter beats)
+    division: int = 2  # hats per beat: 2 (simple time) or 3 (compound)
 
 
 DEMO = SongSpec(
@@ -185,6 +187,44 @@ def hemiola_spec(bpm: float = 170.0, title: str = "Three Against Two") -> SongSp
     )
 
 
+def waltz_spec(bpm: float = 150.0, title: str = "Turning Waltz") -> SongSpec:
+    """A 3/4 song: kick on one, snare on two and three, the chord changing every bar."""
+    return SongSpec(
+        title=title,
+        bpm=bpm,
+        parts=(Part("intro", 4, 0.5), Part("verse", 8, 0.7, sung=True), Part("chorus", 8, 0.85, sung=True)),
+        lyrics={"verse": ("Round the square the lanterns sway",), "chorus": ("Turn with me till break of day",)},
+        seed=11,
+        beats_per_bar=3,
+    )
+
+
+def six_eight_spec(bpm: float = 60.0, title: str = "Hunting Song") -> SongSpec:
+    """A 6/8 song: two dotted-quarter beats to the bar, each divided in three (`bpm` counts the
+    dotted quarters)."""
+    return SongSpec(
+        title=title,
+        bpm=bpm,
+        parts=(Part("intro", 4, 0.5), Part("verse", 8, 0.7, sung=True), Part("chorus", 8, 0.85, sung=True)),
+        lyrics={"verse": ("Over the hill the horses ride",), "chorus": ("Follow the horn to the riverside",)},
+        seed=13,
+        beats_per_bar=2,
+        division=3,
+    )
+
+
+def ramp_spec(start: float = 110.0, end: float = 140.0, steps: int = 6, title: str = "Gathering Speed") -> SongSpec:
+    """A 4/4 song that speeds up from `start` to `end` BPM, two bars at each of `steps` tempi."""
+    tempi = np.linspace(start, end, steps)
+    return SongSpec(
+        title=title,
+        bpm=start,
+        parts=tuple(Part(f"part{i + 1}", 2, 0.5 + 0.4 * i / (steps - 1), sung=i % 2 == 1, bpm=float(b)) for i, b in enumerate(tempi)),
+        lyrics={f"part{i + 1}": ("Faster now, the road is clear",) for i in range(1, steps, 2)},
+        seed=17,
+    )
+
+
 def demo_at(bpm: float, title: str) -> SongSpec:
     """The demo song at another tempo."""
     return SongSpec(title=title, bpm=bpm, parts=DEMO.parts, lyrics=DEMO.lyrics)
@@ -256,7 +296,8 @@ def _chord(root: int, quality: str) -> list[int]:
 def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
     """Render `spec` to mono float32 audio at SR, with its ground truth."""
     rng = np.random.default_rng(spec.seed)
-    duration = sum(p.bars * 240.0 / (p.bpm or spec.bpm) for p in spec.parts)
+    per_bar = spec.beats_per_bar
+    duration = sum(p.bars * 60.0 * per_bar / (p.bpm or spec.bpm) for p in spec.parts)
     buf = np.zeros(int(round(duration * SR)) + SR, dtype=np.float64)
     kick, snare, hat = _kick(), _snare(rng), _hat(rng)
     beats, downbeats, bounds, lines = [], [], [], []
@@ -264,7 +305,7 @@ def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
     t0 = 0.0
     for part in spec.parts:
         beat = 60.0 / (part.bpm or spec.bpm)
-        bar = 4 * beat
+        bar = per_bar * beat
         e = part.energy
         drums = part.drums
         part_start = t0
@@ -276,20 +317,23 @@ def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
             for note in _chord(root, quality):
                 pad = _tone(_midi_hz(note), bar, harmonics=(1.0, 0.3 * e, 0.15 * e))
                 _add(buf, bar_t, pad * _env(len(pad), 0.25, 3.0), 0.05 + 0.05 * e)
-            for k in range(4):
+            for k in range(per_bar):
                 bt = bar_t + k * beat
                 beats.append(bt)
                 if k == 0:
                     downbeats.append(bt)
-                # Kick on 1 and 3 (every beat when intense), snare on 2 and 4 from mid energy up.
-                if drums and (k in (0, 2) or e >= 0.9):
+                # Kick on 1 (and 3 in 4/4; every beat when intense), snare on the other beats from
+                # mid energy up.
+                kicked = k == 0 or (per_bar == 4 and k == 2)
+                if drums and (kicked or e >= 0.9):
                     _add(buf, bt, kick, (1.0 if k == 0 else 0.8) * (0.35 + 0.6 * e))
-                if drums and e >= 0.4 and k in (1, 3):
+                if drums and e >= 0.4 and not kicked:
                     _add(buf, bt, snare, 0.25 + 0.3 * e)
-                # Hats on eighths, or on the beat only when calm.
+                # Hats on each division of the beat (eighths), or on the beat only when calm.
                 _add(buf, bt, hat, 0.15 + 0.25 * e)
                 if drums and e >= 0.4:
-                    _add(buf, bt + beat / 2, hat, 0.1 + 0.2 * e)
+                    for j in range(1, spec.division):
+                        _add(buf, bt + j * beat / spec.division, hat, 0.1 + 0.2 * e)
                 # Bass: the root, accented on the downbeat, on eighths when intense.
                 steps = 2 if e >= 0.9 else 1
                 for s in range(steps):
