@@ -136,7 +136,8 @@ class SongAnalysis(Strict):
     beats: list[float] = Field(min_length=2, description="Beat times in seconds.")
     downbeats: list[float] = Field(min_length=1, description="Beat times that start a bar.")
     beat_tracker: str = Field("librosa", description="The tracker that found the beats (analyze.beats).")
-    beats_per_bar: int | None = Field(None, ge=1, le=12, description="Beats to the bar: found by the tracker, or as set (analyze.beats_per_bar).")
+    beats_per_bar: int | None = Field(None, ge=1, le=12, description="Beats to the bar: found from the music, or as set (analyze.beats_per_bar).")
+    beat_doubts: list[str] = Field(default_factory=list, max_length=8, description="Where two readings of the beat disagree (level, phase, bar length), one line each.")
     beat_confidence: float | None = Field(None, ge=0, le=1, description="Share of the beats that land on an onset stronger than the song's average.")
     beat_check: BeatCheck | None = None
     sections: list[Section] = Field(min_length=1)

@@ -186,6 +186,7 @@ def analyze_song(
         downbeats=features.downbeats,
         beat_tracker=features.tracker,
         beats_per_bar=features.beats_per_bar,
+        beat_doubts=features.beat_doubts,
         beat_confidence=features.beat_confidence,
         beat_check=BeatCheck(**vars(features.tempo_check)) if features.tempo_check else None,
         sections=sections,

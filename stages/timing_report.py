@@ -60,6 +60,7 @@ def beat_evidence(analysis: SongAnalysis) -> BeatEvidence:
         )
     if confidence is not None and confidence < MIN_CONFIDENCE:
         doubts.append(f"only {confidence:.0%} of its beats land on an onset")
+    doubts += analysis.beat_doubts
     note = ("beat grid unconfirmed: " + "; ".join(doubts) + "; cut offsets are measured against the tracker's grid") if doubts else None
     return BeatEvidence(
         tracker=analysis.beat_tracker, tempo=analysis.tempo, confidence=confidence, check=check, confirmed=not doubts, note=note

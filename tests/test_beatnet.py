@@ -95,3 +95,19 @@ def test_missing_weights_are_one_line_before_the_run(monkeypatch, tmp_path):
         check_settings(PipelineConfig())
     assert "\n" not in str(caught.value)
     check_settings(PipelineConfig.model_validate({"analyze": {"beats": "librosa"}}))  # the tracker with no weights
+
+
+def test_the_level_is_the_networks_and_the_tempo_the_onsets():
+    """The onsets' tempo curve is precise but may sit an octave or a 3:2 away from the beat; the
+    network hears the level but its 20 ms frames quantise the tempo. An octave apart the faster is
+    kept, 3:2 apart the network's is taken, and a near match keeps the onsets' precise tempo."""
+    from songflow.listening.beats import learned_level
+
+    n = 400
+    same = learned_level(np.full(n, 95.0), np.full(n, 93.75))  # 95 BPM heard as 32 frames of 20 ms
+    assert np.allclose(same, 95.0)
+    assert np.allclose(learned_level(np.full(n, 75.0), np.full(n, 150.4)), 150.0)  # the onsets read half: the network's level
+    assert np.allclose(learned_level(np.full(n, 180.0), np.full(n, 90.0)), 180.0)  # the network reads half: the faster kept
+    assert np.allclose(learned_level(np.full(n, 113.0), np.full(n, 170.0)), 170.0)  # 3:2: the network's
+    ramp_measured, ramp_heard = np.linspace(55.0, 70.0, n), np.linspace(110.0, 140.0, n)
+    assert np.allclose(learned_level(ramp_measured, ramp_heard)[20:-20], 2 * ramp_measured[20:-20])  # a ramp keeps its shape

@@ -77,6 +77,8 @@ class BeatGrid:
     # The learned network's downbeat probability per frame at DOWNBEAT_FPS: what marks bars, for
     # any tracker's beats (beatnet's own; librosa's when BeatNet's weights are installed).
     downbeat_curve: np.ndarray | None = None
+    # Where the tracker's two readings disagree (level, phase), one line each (hybrid).
+    doubts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,13 +133,26 @@ def track_hybrid(y: np.ndarray, sr: int, *, hop_length: int = 512, env: np.ndarr
     if env is None:
         env = librosa.onset.onset_strength(y=y, sr=sr, hop_length=hop_length)
     learned = track_beatnet(y, sr)
-    curve = tempo_curve(env, sr, hop_length)
+    measured = tempo_curve(env, sr, hop_length)
+    curve, doubts = measured, []
     if len(learned.beats) > 8:
         times = librosa.frames_to_time(np.arange(len(env)), sr=sr, hop_length=hop_length)
         heard = np.interp(times, (learned.beats[1:] + learned.beats[:-1]) / 2, 60.0 / np.diff(learned.beats))
-        curve = learned_level(curve, heard)
-    grid = beats_on_curve(env, curve, sr, hop_length)
-    return BeatGrid("hybrid", grid, downbeat_curve=learned.downbeat_curve)
+        curve = learned_level(measured, heard)
+        onsets_bpm, network_bpm = float(np.median(measured)), float(np.median(heard))
+        if relation(onsets_bpm, network_bpm) not in ("1:1", "unrelated") or abs(np.median(curve) / onsets_bpm - 1) > AGREE:
+            doubts.append(f"the onsets' pulse ({onsets_bpm:.1f} BPM) and the network's ({network_bpm:.1f} BPM) are at different metrical levels")
+    beats = beats_on_curve(env, curve, sr, hop_length)
+    if not doubts and len(learned.beats) > 8 and len(beats) > 8:
+        on = float(np.mean([np.min(np.abs(learned.beats - b)) <= 0.07 for b in beats]))
+        if on < PHASE_AGREE:
+            doubts.append(f"only {on:.0%} of the beats on the onsets are within 70 ms of the network's beats (a different phase)")
+    return BeatGrid("hybrid", beats, downbeat_curve=learned.downbeat_curve, beats_per_bar=None, metre_scores=learned.metre_scores, doubts=tuple(doubts))
+
+
+# At one level, the onsets' beats and the network's agree on the phase when at least this share of
+# the former lie within 70 ms of the latter (tuning half: 0.93-1.0 where both were right).
+PHASE_AGREE = 0.5
 
 
 # A tempo within this ratio of an octave of another is the same pulse at another level.
