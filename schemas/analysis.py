@@ -138,6 +138,8 @@ class SongAnalysis(Strict):
     beat_tracker: str = Field("librosa", description="The tracker that found the beats (analyze.beats).")
     beats_per_bar: int | None = Field(None, ge=1, le=12, description="Beats to the bar: found from the music, or as set (analyze.beats_per_bar).")
     beat_doubts: list[str] = Field(default_factory=list, max_length=8, description="Where two readings of the beat disagree (level, phase, bar length), one line each.")
+    cut_grid: Literal["beats", "onsets"] = Field("beats", description="What cuts follow: the beats, or the strong onsets when the beat grid itself is in doubt.")
+    onsets: list[float] = Field(default_factory=list, description="The strong onsets (s) cuts follow when cut_grid is 'onsets'.")
     beat_confidence: float | None = Field(None, ge=0, le=1, description="Share of the beats that land on an onset stronger than the song's average.")
     beat_check: BeatCheck | None = None
     sections: list[Section] = Field(min_length=1)
@@ -151,6 +153,11 @@ class SongAnalysis(Strict):
     interpretation: SongInterpretation
     model: str = Field(description="Model id that wrote the interpretation.")
 
+    @property
+    def cut_points(self) -> list[float]:
+        """Where cuts may go: the beats, or the strong onsets when the grid is in doubt."""
+        return self.onsets if self.cut_grid == "onsets" else self.beats
+
     @model_validator(mode="after")
     def _consistent(self) -> SongAnalysis:
         if any(b2 <= b1 for b1, b2 in zip(self.beats, self.beats[1:])):
@@ -160,6 +167,10 @@ class SongAnalysis(Strict):
         beat_set = set(self.beats)
         if any(d not in beat_set for d in self.downbeats):
             raise ValueError("every downbeat must be one of the beats")
+        if any(b <= a for a, b in zip(self.onsets, self.onsets[1:])) or any(t < 0 or t > self.duration + TIME_EPS for t in self.onsets):
+            raise ValueError("onset times must increase and lie inside the song")
+        if self.cut_grid == "onsets" and len(self.onsets) < 2:
+            raise ValueError("cuts that follow the onsets need at least two onsets")
         check_tiling([(s.start, s.end) for s in self.sections], 0.0, self.duration, "section")
         if [s.index for s in self.sections] != list(range(len(self.sections))):
             raise ValueError("section indexes must be 0, 1, 2, ... in order")

@@ -187,6 +187,8 @@ def analyze_song(
         beat_tracker=features.tracker,
         beats_per_bar=features.beats_per_bar,
         beat_doubts=features.beat_doubts,
+        cut_grid=features.cut_grid,
+        onsets=features.onsets,
         beat_confidence=features.beat_confidence,
         beat_check=BeatCheck(**vars(features.tempo_check)) if features.tempo_check else None,
         sections=sections,

@@ -61,7 +61,8 @@ def beat_evidence(analysis: SongAnalysis) -> BeatEvidence:
     if confidence is not None and confidence < MIN_CONFIDENCE:
         doubts.append(f"only {confidence:.0%} of its beats land on an onset")
     doubts += analysis.beat_doubts
-    note = ("beat grid unconfirmed: " + "; ".join(doubts) + "; cut offsets are measured against the tracker's grid") if doubts else None
+    against = "cuts follow the song's strong onsets and are measured against them" if analysis.cut_grid == "onsets" else "cut offsets are measured against the tracker's grid"
+    note = ("beat grid unconfirmed: " + "; ".join(doubts) + "; " + against) if doubts else None
     return BeatEvidence(
         tracker=analysis.beat_tracker, tempo=analysis.tempo, confidence=confidence, check=check, confirmed=not doubts, note=note
     )
@@ -83,7 +84,7 @@ def timing_report(
     for i in range(1, len(shots.shots)):
         before, after = shots.shots[i - 1], shots.shots[i]
         t = plan.shots[i].first / fps
-        beat = nearest(analysis.beats, t)
+        beat = nearest(analysis.cut_points, t)
         tr = plan.transitions.get(i)
         line = inside_phrase(t, lines, shot_cfg.phrase_edge_seconds)
         cuts.append(

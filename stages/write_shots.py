@@ -53,7 +53,7 @@ def shot_spans(analysis: SongAnalysis, cfg: ShotConfig = ShotConfig()) -> list[S
     minimising how far each shot's length is from its target, so one awkward phrase does not
     push every later cut off the bar.
     """
-    beats = analysis.beats
+    beats = analysis.cut_points  # the onsets when the beat grid is in doubt
     downbeats = set(analysis.downbeats)
     lines = analysis.lyrics
     long_lines = [ln for ln in lines if ln.end - ln.start > cfg.max_shot_seconds]

@@ -111,3 +111,19 @@ def test_the_level_is_the_networks_and_the_tempo_the_onsets():
     assert np.allclose(learned_level(np.full(n, 113.0), np.full(n, 170.0)), 170.0)  # 3:2: the network's
     ramp_measured, ramp_heard = np.linspace(55.0, 70.0, n), np.linspace(110.0, 140.0, n)
     assert np.allclose(learned_level(ramp_measured, ramp_heard)[20:-20], 2 * ramp_measured[20:-20])  # a ramp keeps its shape
+
+
+def test_with_no_beat_to_trust_cuts_follow_the_onsets():
+    """Plucks at free times: no grid is right, so stage 1 says why and cuts go on the plucks."""
+    from stages.write_shots import shot_spans
+    from tests.test_timing import _analysis
+
+    audio, plucks = synth.rubato(30.0)
+    f = measure_music(audio, synth.SR)
+    assert f.cut_grid == "onsets" and f.beat_doubts, (f.cut_grid, f.beat_doubts)
+    on = [min(abs(o - p) for p in plucks) <= 0.03 for o in f.onsets]
+    found = [min(abs(o - p) for o in f.onsets) <= 0.03 for p in plucks]
+    assert np.mean(on) >= 0.9 and np.mean(found) >= 0.9, (np.mean(on), np.mean(found))
+    analysis = _analysis([(0.0, 30.0, 0.5)], f.beats, f.downbeats, 30.0).model_copy(update={"cut_grid": "onsets", "onsets": f.onsets})
+    cuts = [s.start for s in shot_spans(analysis)[1:]]
+    assert cuts and all(c in f.onsets for c in cuts)

@@ -225,6 +225,21 @@ def ramp_spec(start: float = 110.0, end: float = 140.0, steps: int = 6, title: s
     )
 
 
+def rubato(seconds: float = 30.0, seed: int = 3) -> tuple[np.ndarray, list[float]]:
+    """Piano-like plucks at freely chosen times (0.25-1.4 s apart), no pulse at all: mono float32
+    audio at SR and the pluck times."""
+    rng = np.random.default_rng(seed)
+    buf = np.zeros(int(seconds * SR) + SR)
+    t, times = 0.3, []
+    while t < seconds - 1:
+        times.append(round(t, 6))
+        sig = _tone(_midi_hz(float(rng.choice([60, 62, 64, 67, 69, 72]))), 1.5, harmonics=(1.0, 0.5, 0.3))
+        _add(buf, t, sig * _env(len(sig), 0.004, 0.4), 0.3)
+        t += float(rng.uniform(0.25, 1.4))
+    audio = buf[: int(seconds * SR)]
+    return (0.9 * audio / np.max(np.abs(audio))).astype(np.float32), times
+
+
 def demo_at(bpm: float, title: str) -> SongSpec:
     """The demo song at another tempo."""
     return SongSpec(title=title, bpm=bpm, parts=DEMO.parts, lyrics=DEMO.lyrics)
