@@ -80,11 +80,14 @@ def timing_report(
     plan = plan_frames(analysis, shots, assemble_cfg)
     downbeats = set(analysis.downbeats)
     lines = analysis.lyrics
+    points = analysis.cut_points
+    if analysis.cut_grid == "onsets":  # scenes still change on the sections' boundaries
+        points = sorted({*points, *(s.start for s in analysis.sections[1:])})
     cuts = []
     for i in range(1, len(shots.shots)):
         before, after = shots.shots[i - 1], shots.shots[i]
         t = plan.shots[i].first / fps
-        beat = nearest(analysis.cut_points, t)
+        beat = nearest(points, t)
         tr = plan.transitions.get(i)
         line = inside_phrase(t, lines, shot_cfg.phrase_edge_seconds)
         cuts.append(
