@@ -22,7 +22,6 @@ barely tell a bar's first beat from its others on the development set's tuning h
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
 import threading
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from songflow.core.errors import InputError
+from songflow.listening.wheels import package_folder
 
 SR = 22050
 HOP = 441  # 20 ms
@@ -51,14 +51,9 @@ _LOADED: dict[int, object] = {}
 def weights_folder() -> Path:
     """Where BeatNet's weights are: SONGFLOW_BEATNET, else the installed wheel's `models` folder
     (found without importing the package, whose __init__ needs pyaudio and madmom)."""
-    override = os.environ.get("SONGFLOW_BEATNET")
-    if override:
-        folder = Path(override)
-    else:
-        spec = importlib.util.find_spec("BeatNet")
-        if spec is None or not spec.submodule_search_locations:
-            raise InputError(f"the beat tracker's weights are not installed (the BeatNet wheel): {INSTALL}, or --beats librosa")
-        folder = Path(list(spec.submodule_search_locations)[0]) / "models"
+    folder = package_folder("BeatNet", "SONGFLOW_BEATNET", f"the beat tracker's weights are not installed (the BeatNet wheel): {INSTALL}, or --beats librosa")
+    if not os.environ.get("SONGFLOW_BEATNET"):
+        folder = folder / "models"
     missing = [name for name in (f"model_{m}_weights.pt" for m in MODELS) if not (folder / name).is_file()]
     if missing:
         raise InputError(f"the beat tracker's weights are missing ({folder / missing[0]} not found): {INSTALL}, or --beats librosa")

@@ -16,9 +16,7 @@ overlap; each window gets a score in 0..1 per tag.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ import numpy as np
 
 from songflow.core.config import cache_dir
 from songflow.core.errors import InputError
+from songflow.listening.wheels import package_folder
 from songflow.core.fsutil import atomic_path, sha256_file
 from songflow.listening.checkpoint import read_checkpoint
 
@@ -111,15 +110,7 @@ def merge(taggrams: list[Taggram]) -> Taggram:
 
 def weights_folder() -> Path:
     """Where musicnn's checkpoints are: SONGFLOW_MUSICNN, else the installed wheel's package folder."""
-    override = os.environ.get("SONGFLOW_MUSICNN")
-    if override:
-        folder = Path(override)
-    else:
-        spec = importlib.util.find_spec("musicnn")
-        if spec is None or not spec.submodule_search_locations:
-            raise InputError(f"the music tagger's weights are not installed (the musicnn wheel): {INSTALL}")
-        folder = Path(list(spec.submodule_search_locations)[0])
-    return folder
+    return package_folder("musicnn", "SONGFLOW_MUSICNN", f"the music tagger's weights are not installed (the musicnn wheel): {INSTALL}")
 
 
 def mel_windows(y: np.ndarray, sr: int) -> np.ndarray:
