@@ -78,10 +78,13 @@ def measure_music(
     # Beat-synchronous features for segmentation.
     sync = lambda m: librosa.util.sync(m, beat_frames, aggregate=np.mean)  # noqa: E731
     # Timbre novelty (self-similarity of MFCCs) plus loudness steps. Chroma is left out: it would
-    # also mark every turn of a repeating chord cycle. Slot 0 (before the first beat) is dropped.
-    timbre = sync(mfcc)[:, 1:]
+    # also mark every turn of a repeating chord cycle. Slot 0 (before the first beat) is dropped
+    # (librosa.util.sync makes that slot only when the first beat is after frame 0: a beat on the
+    # song's first attack has none, and dropping one there put every beat a slot late.)
+    first = 1 if len(beat_frames) and beat_frames[0] > 0 else 0
+    timbre = sync(mfcc)[:, first:]
     timbre = (timbre - timbre.mean(axis=1, keepdims=True)) / (timbre.std(axis=1, keepdims=True) + 1e-9)
-    loud = np.log(sync(rms[None, :])[0, 1:] + 1e-4)
+    loud = np.log(sync(rms[None, :])[0, first:] + 1e-4)
     half = 2 * beats_per_bar
     novelty = _unit(_checkerboard_novelty(timbre, half=half)) + _unit(_step_novelty(loud, half=half))
     bounds_idx = _pick_boundaries(novelty, downbeat_idx, min_gap=min_section_bars * beats_per_bar, max_sections=max_sections)
