@@ -83,8 +83,6 @@ class BeatGrid:
     # follow the onsets instead. (The network's certainty cannot say it: 0.56-0.57 where it failed on
     # the tuning half, 0.60-0.84 on real recordings it tracks right.)
     unsure: bool = False
-    # The network's mean beat probability at its own beats (beatnet, hybrid): reported, not judged.
-    certainty: float | None = None
 
 
 @dataclass(frozen=True)
@@ -123,12 +121,9 @@ def track_beatnet(y: np.ndarray, sr: int, *, beats_per_bar: int | None = None) -
     found = barpointer.decode(act, beatnet.FPS, (beats_per_bar,) if beats_per_bar else METRES)
     if found is None:
         return BeatGrid("beatnet", np.zeros(0))
-    frames = np.clip(np.rint(found.beats * beatnet.FPS).astype(int), 0, len(act) - 1)
-    beat = act.sum(axis=1)
-    certainty = float(np.mean([beat[max(0, f - 1) : f + 2].max() for f in frames])) if len(frames) else 0.0
     return BeatGrid(
         "beatnet", found.beats, downbeats=np.flatnonzero(found.numbers == 1), beats_per_bar=found.beats_per_bar,
-        metre_scores=found.by_metre, downbeat_curve=act[:, 1], certainty=certainty,
+        metre_scores=found.by_metre, downbeat_curve=act[:, 1],
     )
 
 
@@ -160,7 +155,7 @@ def track_hybrid(y: np.ndarray, sr: int, *, hop_length: int = 512, env: np.ndarr
             unsure = True
     return BeatGrid(
         "hybrid", beats, downbeat_curve=learned.downbeat_curve, metre_scores=learned.metre_scores, doubts=tuple(doubts),
-        unsure=unsure, certainty=learned.certainty,
+        unsure=unsure,
     )
 
 
