@@ -23,7 +23,7 @@ from stages._prompts import prompt_digest
 
 # Bump a stage's version when its code changes what it produces.
 STAGE_VERSIONS = {
-    "analyze": 7,
+    "analyze": 8,
     "plan": 5,
     "shots": 5,
     "render": 3,

@@ -127,3 +127,16 @@ def test_with_no_beat_to_trust_cuts_follow_the_onsets():
     analysis = _analysis([(0.0, 30.0, 0.5)], f.beats, f.downbeats, 30.0).model_copy(update={"cut_grid": "onsets", "onsets": f.onsets})
     cuts = [s.start for s in shot_spans(analysis)[1:]]
     assert cuts and all(c in f.onsets for c in cuts)
+
+
+@pytest.mark.parametrize("true_bpm", [76.0, 114.0])
+def test_a_three_two_disagreement_goes_to_the_pulse_both_curves_carry(true_bpm):
+    from songflow.listening.beats import DOWNBEAT_FPS, three_two
+
+    def clicks(fps: float) -> np.ndarray:
+        curve = np.full(int(30 * fps), 0.05)
+        curve[np.rint(np.arange(0.3, 29.5, 60.0 / true_bpm) * fps).astype(int)] = 1.0
+        return curve
+
+    assert three_two(76.0, 114.0, clicks(43.07), 43.07, clicks(DOWNBEAT_FPS)) == true_bpm
+    assert three_two(114.0, 76.0, clicks(43.07), 43.07, clicks(DOWNBEAT_FPS)) == true_bpm
