@@ -10,7 +10,8 @@ whose beats are known by construction.
 
 The development set (`--only beatset`, bench/beatset.py): eighteen score-rendered pieces in 4/4,
 3/4, 6/8 and 2/4, with and without drums, swung, with tempo ramps; one of each kind to tune on,
-the other held out (`--split`). Its table adds the metre, the right level (the median beat interval
+the other held out (`--split`). Its table adds the bar length and time signature found (right bars,
+right metre), the right level (the median beat interval
 within 4 % of the true one) and the lag (median of detected minus true beat, over beats matched
 within 70 ms).
 
@@ -88,11 +89,11 @@ def lag_and_level(ref: np.ndarray, est: np.ndarray) -> tuple[float, bool]:
 
 
 def run_tracker(name: str, y: np.ndarray):
-    """(beats, downbeats, confidence, check, seconds, beats per bar) as songflow's analysis would give them."""
+    """(beats, downbeats, confidence, check, seconds, (beats per bar, time signature)) as songflow's analysis would give them."""
     import librosa
 
     from songflow.listening.beats import check_tempo, onset_share
-    from songflow.listening.music import bar_features, bars, track_beats
+    from songflow.listening.music import bar_features, bars, beat_division, time_signature, track_beats
 
     started = time.perf_counter()
     if name == "plain":
@@ -105,7 +106,8 @@ def run_tracker(name: str, y: np.ndarray):
     seconds = time.perf_counter() - started
     chroma, bass = bar_features(np.abs(librosa.stft(y)), SR)
     per_bar, idx = bars(grid, beats, frames, chroma, bass, None)
-    return beats, beats[idx], onset_share(beats, env, SR, 512), check_tempo(beats, env, SR, 512), seconds, per_bar
+    metre = (per_bar, time_signature(per_bar, beat_division(beats, env, SR / 512)))
+    return beats, beats[idx], onset_share(beats, env, SR, 512), check_tempo(beats, env, SR, 512), seconds, metre
 
 
 def score(ref: np.ndarray, ref_down: np.ndarray, est: np.ndarray, est_down) -> dict:
@@ -145,10 +147,12 @@ def main() -> None:
     for kind, songs in sources:
         for title, y, ref, ref_down, true_bpm, truth in songs:
             for t in trackers:
-                beats, down, conf, check, seconds, per_bar = run_tracker(t, y)
+                beats, down, conf, check, seconds, metre = run_tracker(t, y)
+                per_bar, signature = metre or (None, None)
                 s = score(ref, ref_down, beats, down)
                 s["lag"], s["level"] = lag_and_level(ref, beats)
-                s["metre"] = per_bar == truth["beats_per_bar"] if truth and per_bar else None
+                s["bars"] = per_bar == truth["beats_per_bar"] if truth and per_bar else None
+                s["metre"] = signature == truth["metre"] if truth and signature else None
                 bpm = grid_tempo(beats)
                 ratio = bpm / true_bpm if true_bpm else float("nan")
                 within = abs(ratio - 1) <= 0.02 if true_bpm else None
@@ -158,7 +162,7 @@ def main() -> None:
                     f"{title[:40]:40s} {t:8s} {bpm:6.1f} {ratio:6.3f} {s['F']:5.2f} {s['CMLt']:5.2f} {s['AMLt']:5.2f} "
                     f"{s.get('downF', float('nan')):5.2f} {conf if conf is not None else float('nan'):5.2f}  {check_text:14s} {seconds:5.1f}"
                     f"  level {'yes' if s['level'] else 'NO '} lag {1000 * s['lag']:+4.0f} ms"
-                    + (f"  {per_bar} to the bar" if per_bar else ""),
+                    + (f"  {per_bar} to the bar, {signature}" if per_bar else ""),
                     flush=True,
                 )
     print()
@@ -174,7 +178,7 @@ def main() -> None:
                 f"{t:8s} {kind:9s} n={len(sel)}  F {mean['F']:.3f}  CMLt {mean['CMLt']:.3f}  AMLt {mean['AMLt']:.3f}  "
                 f"downF {mean['downF']:.3f}  tempo within 2 %: {sum(within)}/{len(within)}  right level {sum(r[1]['level'] for r in sel)}/{len(sel)}  "
                 f"median |lag| {1000 * np.nanmedian([abs(r[1]['lag']) for r in sel]):.0f} ms  {speed:.3f}x realtime"
-                + (f"  right metre {sum(bool(r[1]['metre']) for r in sel)}/{len(sel)}" if kind == "beatset" and t != "plain" else "")
+                + (f"  right bars {sum(bool(r[1]['bars']) for r in sel)}/{len(sel)}  right metre {sum(bool(r[1]['metre']) for r in sel)}/{len(sel)}" if kind == "beatset" and t != "plain" else "")
             )
 
 

@@ -137,6 +137,8 @@ class SongAnalysis(Strict):
     downbeats: list[float] = Field(min_length=1, description="Beat times that start a bar.")
     beat_tracker: str = Field("librosa", description="The tracker that found the beats (analyze.beats).")
     beats_per_bar: int | None = Field(None, ge=1, le=12, description="Beats to the bar: found from the music, or as set (analyze.beats_per_bar).")
+    beat_division: Literal[2, 3] | None = Field(None, description="How each beat divides: 2 (simple time), 3 (compound: a 6/8's dotted quarters into eighths).")
+    time_signature: str | None = Field(None, pattern=r"^[0-9]{1,2}/(4|8)$", description="The metre heard: '4/4', '3/4', '2/4', or '6/8', '9/8', '12/8' when the beat divides in three.")
     beat_doubts: list[str] = Field(default_factory=list, max_length=8, description="Where two readings of the beat disagree (level, phase, bar length), one line each.")
     cut_grid: Literal["beats", "onsets"] = Field("beats", description="What cuts follow: the beats, or the strong onsets when the beat grid itself is in doubt.")
     onsets: list[float] = Field(default_factory=list, description="The strong onsets (s) cuts follow when cut_grid is 'onsets'.")

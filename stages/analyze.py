@@ -21,7 +21,7 @@ from songflow.core.fsutil import sha256_file
 from songflow.core.config import AnalyzeConfig, ModelConfig
 from songflow.listening.lyrics import Lyrics
 from songflow.listening.measure import lay_along, measure_song, place_lyrics
-from songflow.listening.music import ENERGY_RATE, MusicFeatures
+from songflow.listening.music import ENERGY_RATE, MusicFeatures, time_signature
 from songflow.words.vocab import (
     GENRE_TAGS, INSTRUMENT_TAGS, MOOD_TAGS, PLACES_GENERIC, SUBJECTS_GENERIC, THEMES, feelings_for, loudness_word, lyric_nouns, section_roles,
     with_article,
@@ -186,6 +186,8 @@ def analyze_song(
         downbeats=features.downbeats,
         beat_tracker=features.tracker,
         beats_per_bar=features.beats_per_bar,
+        beat_division=features.beat_division,
+        time_signature=time_signature(features.beats_per_bar, features.beat_division),
         beat_doubts=features.beat_doubts,
         cut_grid=features.cut_grid,
         onsets=features.onsets,

@@ -11,7 +11,7 @@ import pytest
 from songflow.core.errors import InputError
 from songflow.listening import barpointer, beatnet, synth
 from songflow.listening.beats import import_madmom, madmom_available
-from songflow.listening.music import measure_music
+from songflow.listening.music import measure_music, time_signature
 
 needs_madmom = pytest.mark.skipif(not madmom_available(), reason="the madmom extra is not installed (pip install 'songflow[madmom]')")
 
@@ -73,11 +73,12 @@ def test_silence_has_no_beats():
 )
 def test_bars_are_found_on_their_bar_lines(spec):
     """The bar length is found, not assumed (3 in a waltz, 2 dotted-quarter beats in 6/8, 4 through
-    a ramp from 110 to 140 BPM), and the downbeats sit on the bar lines: every bar line after the
+    a ramp from 110 to 140 BPM), the metre is named (a 6/8's beats divide in three), and the downbeats sit on the bar lines: every bar line after the
     first bar has a downbeat within 70 ms, and every downbeat is on a bar line."""
     audio, truth = synth.synthesize(spec)
     f = measure_music(audio, synth.SR)
     assert f.tracker == "hybrid" and f.beats_per_bar == spec.beats_per_bar, f.beats_per_bar
+    assert time_signature(f.beats_per_bar, f.beat_division) == {2: "6/8", 3: "3/4", 4: "4/4"}[spec.beats_per_bar]
     bar_lines, found = np.array(truth.downbeats), np.array(f.downbeats)
     missed = [t for t in bar_lines[1:] if np.min(np.abs(found - t)) > 0.07]
     stray = [t for t in found if np.min(np.abs(bar_lines - t)) > 0.07]
