@@ -91,6 +91,23 @@ def check_model_id(model_id: str) -> tuple[str, str]:
     return scheme, rest
 
 
+def server_of(model_id: str) -> tuple[str, str] | None:
+    """(a URL that answers when the model's server is up, the server in words) for a model served
+    over HTTP; None for one that runs in this process."""
+    scheme, rest = check_model_id(model_id)
+    if scheme == "openai":
+        from backends.openai_backend import split_openai_id
+
+        url = split_openai_id(rest)[0]
+        return f"{url}/models", f"the model server at {url}"
+    if scheme == "ollama":
+        from backends.ollama_backend import ollama_host
+
+        host = ollama_host().rstrip("/")
+        return f"{host}/api/version", f"the Ollama server at {host}"
+    return None
+
+
 def _by_name(name: str) -> Capabilities:
     for pattern, caps in _NAMED:
         if pattern.search(name):
@@ -149,4 +166,4 @@ def load_model(cfg: ModelConfig) -> TextModel:
     return model
 
 
-__all__ = ["MODELS_WITH", "check_capabilities", "Capabilities", "Message", "TextModel", "capabilities", "check_model_id", "load_model"]
+__all__ = ["MODELS_WITH", "check_capabilities", "Capabilities", "Message", "TextModel", "capabilities", "check_model_id", "load_model", "server_of"]

@@ -8,7 +8,6 @@ import os
 import threading
 
 import httpx
-from prefect.tasks import exponential_backoff
 
 import backends
 from backends.base import TextModel
@@ -69,7 +68,10 @@ def is_transient(task, task_run, state) -> bool:
     return isinstance(state.result(raise_on_failure=False), TRANSIENT)
 
 
-RETRIES = dict(retries=2, retry_delay_seconds=exponential_backoff(backoff_factor=2), retry_condition_fn=is_transient)
+# A server restarting (a model server reloading its weights, ComfyUI after a crash) is waited for
+# with back-off, 60 s in all between the tries; then the stage fails with the server's one line.
+RETRY_DELAYS = [2, 4, 8, 16, 30]
+RETRIES = dict(retries=len(RETRY_DELAYS), retry_delay_seconds=RETRY_DELAYS, retry_condition_fn=is_transient)
 
 
 def draws_on_gpu(render: RenderConfig) -> bool:

@@ -47,6 +47,16 @@ def parse_motion_id(motion_id: str) -> tuple[str, str]:
     return parse_id(motion_id, schemes=MOTION_SCHEMES, what="motion")
 
 
+def server_of(renderer_id: str, *, motion: bool = False) -> tuple[str, str] | None:
+    """(a URL that answers when the renderer's (or motion model's) server is up, the server in
+    words) for one served over HTTP (ComfyUI); None for one that runs in this process."""
+    scheme, rest = parse_motion_id(renderer_id) if motion else parse_id(renderer_id)
+    if scheme != "comfyui":
+        return None
+    url = rest.split("#", 1)[0].rstrip("/")
+    return f"{url}/system_stats", f"ComfyUI at {url}"
+
+
 def motion_capabilities(motion_id: str) -> Capabilities | None:
     """What the image-to-video model named by `motion_id` makes; None for kenburns (no clips)."""
     scheme, rest = parse_motion_id(motion_id)

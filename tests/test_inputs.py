@@ -157,3 +157,75 @@ def test_fleet_commands_without_a_server(short_song, tmp_path, command):
     proc = subprocess.run([str(exe), *[str(album) if a == "ALBUM" else a for a in command]], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.strip() == f"songflow: error: songflow {command[0]} needs the Prefect server your workers use: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)"
+
+
+@pytest.mark.parametrize("command", ["run", "check", "demo"])
+@pytest.mark.parametrize("where", ["a file", "under a file"])
+def test_outputs_that_is_a_file_is_one_line_before_the_run(short_song, tmp_path, capsys, command, where):
+    wav, _, _ = short_song
+    afile = tmp_path / "some-file"
+    afile.write_text("not a folder\n")
+    target = afile if where == "a file" else afile / "outputs"
+    code, err = run_cli([command, *([str(wav)] if command != "demo" else []), "--outputs", str(target)], capsys)
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert err.startswith(f"songflow: error: the outputs folder {target}") and "is a file" in err, err
+    assert afile.read_text() == "not a folder\n" and sorted(p.name for p in tmp_path.iterdir()) == ["some-file"]
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "geteuid") or __import__("os").geteuid() == 0, reason="root writes any folder")
+def test_outputs_that_cannot_be_written_is_one_line(short_song, tmp_path, capsys):
+    wav, _, _ = short_song
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    code, err = run_cli(["run", str(wav), "--outputs", str(locked / "o")], capsys)
+    assert code == 2 and "cannot be written" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("command", ["run", "check", "batch"])
+def test_a_model_server_that_is_not_there_is_one_line_within_five_seconds(short_song, tmp_path, outputs, capsys, command):
+    """Nothing listens on port 9: the pre-run check says so at once, exit 2, and no song folder is made."""
+    import time
+
+    wav, _, _ = short_song
+    started = time.monotonic()
+    code, err = run_cli([command, str(wav.parent if command == "batch" else wav), "--model", "openai:http://127.0.0.1:9/v1#m", "--outputs", str(outputs)], capsys)
+    assert time.monotonic() - started < 5 + 3  # the check's 5 s, plus decoding the song
+    assert code == 2
+    assert_clean_failure(code, err, outputs, "cannot reach the model server at http://127.0.0.1:9/v1 (the model openai:http://127.0.0.1:9/v1#m): connection refused")
+
+
+def test_a_server_that_accepts_but_never_answers_is_one_line_after_five_seconds():
+    """A port that takes the connection and says nothing (a server stuck loading): the check gives
+    up after its 5 s, naming the server."""
+    import socket
+    import time
+
+    from flows.checks import SERVER_WAIT, check_servers
+    from songflow.core.config import from_env
+    from songflow.core.errors import InputError
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        cfg = from_env("fast", model=f"openai:{url}#m")
+        started = time.monotonic()
+        with pytest.raises(InputError, match=f"the model server at {url} .* did not answer within 5 s"):
+            check_servers(cfg)
+        assert SERVER_WAIT - 0.5 <= time.monotonic() - started <= SERVER_WAIT + 1.5
+
+
+def test_a_run_that_writes_nothing_leaves_no_song_folder_and_no_temp_file(tmp_path):
+    from songflow.core.store import LOCK, SongOutputs
+
+    out = SongOutputs.for_song(tmp_path, "Quiet Song")
+    with pytest.raises(RuntimeError), out.lock():
+        raise RuntimeError("the Prefect API went away before the first stage")
+    assert not out.root.exists()
+    with pytest.raises(RuntimeError), out.lock():
+        out.path("timing").write_text("{}")
+        (out.root / ".video.mp4.partial").write_bytes(b"half a video")
+        raise RuntimeError("killed in stage 2")
+    assert sorted(p.name for p in out.root.iterdir()) == [LOCK, "timing_report.json"]  # the lock marks the folder; no temp file
+    with out.lock():  # and the lock left behind stops nothing
+        pass

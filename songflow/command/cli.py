@@ -62,6 +62,13 @@ def _check_settings(args: argparse.Namespace):
     return cfg
 
 
+def _check_servers(cfg) -> None:
+    """The model, renderer and motion servers a run here will call answer now (within 5 s)."""
+    from flows.checks import check_servers
+
+    check_servers(cfg)
+
+
 def _check_files(audio: Path, lyrics: Path | None, cfg):
     """The song and its lyrics can be read: input errors before any output is written. Returns
     the decoded audio and the parsed lyrics (None without a lyrics file)."""
@@ -79,6 +86,7 @@ def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) ->
     """Every usage/input error, before any stage runs or any output is written."""
     cfg = _check_settings(args)
     _check_files(audio, lyrics, cfg)
+    _check_servers(cfg)
     if getattr(args, "from_stage", None):
         _check_earlier_stages(audio, args, cfg)
     _song_outputs(audio, args, cfg, args.title).check_free()
@@ -86,9 +94,11 @@ def _check_inputs(audio: Path, lyrics: Path | None, args: argparse.Namespace) ->
 
 def _song_outputs(audio: Path, args: argparse.Namespace, cfg, title: str | None = None):
     from flows.song import song_name
-    from songflow.core.store import SongOutputs
+    from songflow.core.store import SongOutputs, check_outputs
 
-    return SongOutputs.for_song(Path(args.outputs) if args.outputs else cfg.outputs, song_name(audio, title))
+    root = Path(args.outputs) if args.outputs else cfg.outputs
+    check_outputs(root)
+    return SongOutputs.for_song(root, song_name(audio, title))
 
 
 def _check_earlier_stages(audio: Path, args: argparse.Namespace, cfg) -> None:
@@ -183,6 +193,7 @@ def cmd_check(args: argparse.Namespace) -> None:
     audio, lyrics = Path(args.song), Path(args.lyrics) if args.lyrics else None
     cfg = _check_settings(args)
     y, parsed = _check_files(audio, lyrics, cfg)
+    _check_servers(cfg)
     f = measure_song(y, cfg.analyze)
     lines = place_lyrics(parsed, f)
     pulse = "no steady pulse" if f.tempo_check is not None and f.tempo_check.relation == NO_PULSE else f"{f.beat_confidence:.0%} of beats on an onset"
@@ -238,6 +249,7 @@ def cmd_batch(args: argparse.Namespace) -> None:
             raise InputError(f"{folders[out.root].name} and {audio.name} would both write to {out.root}: rename one")
         folders[out.root] = audio
         out.check_free()
+    _check_servers(cfg)
     prefect_defaults()
     start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
@@ -321,10 +333,12 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    from songflow.listening import synth
     from songflow.core.config import from_env
+    from songflow.core.store import check_outputs
+    from songflow.listening import synth
 
     cfg = from_env(args.preset, outputs=args.outputs)
+    check_outputs(cfg.outputs)
     wav, lrc, _ = synth.write_song(synth.DEMO, cfg.outputs / DEMO_INPUT)
     args.title = synth.DEMO.title
     _run(wav, lrc, args)

@@ -65,6 +65,8 @@ class SongOutputs:
                 raise SongBusy(f"{self.root} is being written by another run of this song in this process; wait for it to finish")
             _held.add(key)
         try:
+            check_outputs(self.root.parent)
+            made = not self.root.exists()
             self.root.mkdir(parents=True, exist_ok=True)
             lock = FileLock(self.root / LOCK, timeout=0, thread_local=False)
             try:
@@ -76,6 +78,11 @@ class SongOutputs:
                     (self.root / LOCK).write_text(f"{os.getpid()}\n")  # who holds it, for the message above
                 yield
             finally:
+                self.clean_leftovers()  # a failed write's temp files; a killed run's go at the next start
+                if made and [p.name for p in self.root.iterdir()] == [LOCK]:  # a run that wrote nothing leaves no folder
+                    (self.root / LOCK).unlink(missing_ok=True)
+                    with contextlib.suppress(OSError):
+                        self.root.rmdir()
                 lock.release()
         finally:
             with _held_guard:
@@ -129,6 +136,22 @@ class SongOutputs:
 
 
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines splits on
+
+
+def check_outputs(root: Path) -> None:
+    """InputError now, before anything is written, when the outputs folder `root` cannot be made or
+    written: a file in its place or on its path, or a folder this user may not write."""
+    root = Path(root)
+    there = root
+    while not there.exists() and there != there.parent:
+        there = there.parent
+    if not there.is_dir():
+        what = "is a file" if there == root else f"cannot be made: {there} is a file"
+        raise InputError(f"the outputs folder {root} {what}, not a folder: give a folder (--outputs)")
+    if os.statvfs(there).f_flag & os.ST_RDONLY:
+        raise InputError(f"the outputs folder {root} cannot be written: {there} is on a read-only file system; give another (--outputs)")
+    if not os.access(there, os.W_OK | os.X_OK):
+        raise InputError(f"the outputs folder {root} cannot be written: {there} is not writable by this user; give another (--outputs)")
 
 
 def one_line(text: str) -> str:
