@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from backends.base import Message, Reply, TextModel
-from backends.openai_backend import ServerError, ServerUnavailable
+from backends.openai_backend import BUSY, ServerError, ServerUnavailable
 from songflow.core.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ class OllamaModel(TextModel):
                 message = reply.json()["error"]
             except Exception:
                 message = reply.text[:300]
-            raise ServerError(f"{self.id}: Ollama answered {reply.status_code}: {message}")
+            raise (ServerUnavailable if reply.status_code in BUSY else ServerError)(f"{self.id}: Ollama answered {reply.status_code}: {message}")
         return reply.json()
 
     def reply(

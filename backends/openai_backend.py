@@ -24,6 +24,11 @@ class ServerUnavailable(SongflowError, ConnectionError):
     """The model server cannot be reached (retried by the flow: it may come back)."""
 
 
+# A server that answers these is starting, restarting or overloaded (llama.cpp: 503 "Loading
+# model"; a proxy in front of a server that is down: 502, 504): worth a retry, like one not reachable.
+BUSY = {502, 503, 504}
+
+
 class ServerError(SongflowError):
     """The server answered with an error."""
 
@@ -86,6 +91,8 @@ class OpenAIModel(TextModel):
             reply = self.client.get("/models")
         except httpx.TransportError as exc:
             raise ServerUnavailable(f"cannot reach the model server at {self.base_url}: {exc}") from exc
+        if reply.status_code in BUSY:
+            raise ServerUnavailable(f"the model server at {self.base_url} is not ready (HTTP {reply.status_code}: {reply.text[:100]})")
         if reply.status_code != 200:
             raise ServerError(f"{self.base_url}/models answered {reply.status_code}: {reply.text[:200]}")
         served = reply.json().get("data", [])
@@ -132,7 +139,7 @@ class OpenAIModel(TextModel):
                 message = reply.json()["error"]["message"]
             except Exception:
                 message = reply.text[:300]
-            raise ServerError(f"{self.id}: server answered {reply.status_code}: {message}")
+            raise (ServerUnavailable if reply.status_code in BUSY else ServerError)(f"{self.id}: server answered {reply.status_code}: {message}")
         choice = reply.json()["choices"][0]
         log.debug("%s: %s in %.1fs", self.id, choice.get("finish_reason"), time.perf_counter() - started)
         message = choice["message"]

@@ -65,5 +65,7 @@ def check_servers(cfg: PipelineConfig, wait: float = SERVER_WAIT) -> None:
             except httpx.TransportError as exc:
                 why = "connection refused" if isinstance(exc, httpx.ConnectError) and "refused" in str(exc).lower() else f"{type(exc).__name__}: {exc}"
                 raise InputError(f"cannot reach {name} ({setting}): {why}; start it, or choose another") from None
+            if reply.status_code in (502, 503, 504):
+                raise InputError(f"{name} ({setting}) is not ready (HTTP {reply.status_code}: still loading?): wait for it, or choose another")
             if reply.status_code != 200:
                 raise InputError(f"{name} ({setting}) answered {reply.status_code} at {url}, not as that server would: check the address")

@@ -26,7 +26,7 @@ def serve(args: argparse.Namespace) -> int:
     p = xllamacpp.CommonParams()
     p.model.path = args.model
     p.hostnames = ["127.0.0.1"]
-    p.port = 0  # a free port; read back from listening_address
+    p.port = args.port  # 0: a free port; read back from listening_address
     p.n_ctx = args.ctx  # shared by the slots
     p.n_parallel = args.parallel
     # One thread: llama.cpp's spinning workers starve when other processes hold the cores.
@@ -47,16 +47,20 @@ def serve(args: argparse.Namespace) -> int:
 
 
 @contextmanager
-def llama_server(gguf: Path, chat_template: Path, log: Path, *, alias: str = "gemma", ctx: int = 8192, parallel: int = 2, timeout: float = 120.0) -> Iterator[str]:
-    """Start the server on `gguf`; yield its OpenAI base URL (.../v1); stop it after."""
+def llama_server(gguf: Path, chat_template: Path, log: Path, *, alias: str = "gemma", ctx: int = 8192, parallel: int = 2, timeout: float = 120.0,
+                 port: int = 0, started: list | None = None) -> Iterator[str]:
+    """Start the server on `gguf` (on `port`, or a free one); yield its OpenAI base URL (.../v1);
+    stop it after. `started` receives the child process (a test that kills it)."""
     from songflow.core.procs import die_with_parent
 
     cmd = [
         sys.executable, str(Path(__file__).resolve()), "--model", str(gguf), "--chat-template", str(chat_template),
-        "--alias", alias, "--ctx", str(ctx), "--parallel", str(parallel),
+        "--alias", alias, "--ctx", str(ctx), "--parallel", str(parallel), "--port", str(port),
     ]
     with log.open("w") as log_file:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log_file, text=True, preexec_fn=die_with_parent)  # dies with a killed session
+        if started is not None:
+            started.append(proc)
         try:
             line = proc.stdout.readline()
             if not line.startswith("READY "):
@@ -91,6 +95,7 @@ def main() -> int:
     parser.add_argument("--ctx", type=int, default=8192)
     parser.add_argument("--parallel", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--port", type=int, default=0)
     return serve(parser.parse_args())
 
 
