@@ -64,3 +64,40 @@ def test_whole_flow_through_the_llama_cpp_server(llama_url, short_song, tmp_path
 
     words = check_words(out.load("analysis", SongAnalysis), out.load("scenes", ScenePlan), out.load("shots", ShotList))
     assert words.passed, words.failures
+
+
+def test_a_server_still_loading_is_worth_a_retry_and_an_error_page_is_not():
+    """llama.cpp answers 503 "Loading model" while it restarts: that is a ConnectionError (Prefect
+    retries the stage, flows.running.is_transient); a 500 is a ServerError (no blind retry)."""
+    import http.server
+    import threading
+
+    from prefect.states import Failed
+
+    from backends.openai_backend import ServerError
+    from flows.running import is_transient
+
+    status = {"code": 503}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status["code"])
+            self.end_headers()
+            self.wfile.write(b'{"error": {"message": "Loading model"}}')
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        model_id = f"openai:http://127.0.0.1:{server.server_address[1]}/v1#gemma"
+        with pytest.raises(ConnectionError, match="is not ready \\(HTTP 503") as busy:
+            backends.load_model(ModelConfig(id=model_id))
+        assert is_transient(None, None, Failed(data=busy.value))
+        status["code"] = 500
+        with pytest.raises(ServerError, match="answered 500") as broken:
+            backends.load_model(ModelConfig(id=model_id))
+        assert not is_transient(None, None, Failed(data=broken.value))
+    finally:
+        server.shutdown()
