@@ -23,12 +23,13 @@ def free_port() -> int:
 
 @contextmanager
 def prefect_server(home: Path, timeout: float = 120.0, extra_env: Mapping[str, str] | None = None,
-                   database_url: str | None = None) -> Iterator[str]:
+                   database_url: str | None = None, port: int | None = None) -> Iterator[str]:
     """Start a Prefect server with its database in `home` (and `extra_env` added to its environment, e.g.
     PREFECT_SERVER_API_AUTH_STRING); yield its API URL; stop it after. The database is SQLite, the file
     `home/prefect.db`, unless `database_url` names another (`postgresql+asyncpg://...`: see
-    tests/postgres_server.py)."""
-    port = free_port()
+    tests/postgres_server.py). `port`: the one to listen on (a restart of the same server), else a
+    free one."""
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}/api"
     env = {
         **os.environ,

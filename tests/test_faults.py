@@ -78,3 +78,71 @@ def test_a_model_server_killed_in_stage_3_and_restarted_is_waited_for(short_song
     assert out.load("shots", ShotList).model == out.load("analysis", SongAnalysis).model == f"openai:{url}#gemma-3-270m"
     assert TimingReport.model_validate_json(out.path("timing").read_text()).passed
     assert not [p for p in out.root.rglob(".*") if p.name != ".lock"]
+
+
+def test_the_prefect_api_stopped_for_20_s_in_the_middle_of_a_run(short_song, tmp_path):
+    """`songflow run` against a Prefect server (SQLite) that is stopped once stage 1 has written
+    its result and started again 20 s later, on the same port and database."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.prefect_server import prefect_server
+
+    wav, lrc, _ = short_song
+    home, outputs = tmp_path / "prefect", tmp_path / "o"
+    home.mkdir()
+    port = free_port()
+    first = ExitStack()
+    url = first.enter_context(prefect_server(home, port=port))
+    env = {**os.environ, "PREFECT_API_URL": url, "PREFECT_LOCAL_STORAGE_PATH": str(tmp_path / "storage")}
+    exe = Path(sys.executable).parent / "songflow"
+    log = tmp_path / "run.log"
+    with log.open("w") as log_file:
+        run = subprocess.Popen([str(exe), "run", str(wav), "--lyrics", str(lrc), "--title", "API Outage", "--preset", "fast", "--outputs", str(outputs)],
+                               env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        try:
+            analysis = outputs / "api-outage" / "analysis.json"
+            deadline = time.monotonic() + 300
+            while not analysis.exists() and run.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert analysis.exists(), log.read_text()[-2000:]
+            first.close()  # the API server stops (SIGTERM)
+            stopped = time.monotonic()
+            time.sleep(20)
+            with prefect_server(home, port=port):
+                down = time.monotonic() - stopped
+                code = run.wait(timeout=600)
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    text = log.read_text()
+    print(f"API down for {down:.0f} s; songflow exit {code}\n{text[-3000:]}")
+    assert code == 0, text[-3000:]
+    # What the user reads: the stages, at most one line about the API (when an event waited for it:
+    # test_prefects_records_of_an_api_outage_are_one_line), the video; not Prefect's event dumps.
+    assert sum("the Prefect API stopped answering" in line for line in text.splitlines()) <= 1
+    assert "EventsWorker" not in text and "Unable to connect" not in text, text[-3000:]
+    out = SongOutputs.for_song(outputs, "API Outage")
+    assert out.video.stat().st_size > 0
+    assert TimingReport.model_validate_json(out.path("timing").read_text()).passed
+
+
+def test_prefects_records_of_an_api_outage_are_one_line(capsys):
+    """The records Prefect's event client wrote in a real outage (the test above, before this
+    filter): a warning, then one 2,000-character error per event it could not send."""
+    import logging
+
+    from songflow.command import quiet
+
+    quiet.ApiOutage.said = False
+    records = [
+        logging.LogRecord("prefect.events.clients", logging.WARNING, __file__, 1, "Unable to connect to 'ws://127.0.0.1:59921/api/events/in'. Please check your network settings", None, None),
+        *[logging.LogRecord("prefect._internal.concurrency", logging.ERROR, __file__, 1, "Service 'EventsWorker' failed to process item Event(occurred=...)", None, None) for _ in range(3)],
+    ]
+    keep = logging.LogRecord("prefect.task_runs", logging.ERROR, __file__, 1, "a bug's own traceback", None, None)
+    outage = quiet.ApiOutage()
+    assert [outage.filter(r) for r in records] == [False] * 4 and outage.filter(keep)
+    assert capsys.readouterr().err.splitlines() == [
+        "songflow: the Prefect API stopped answering; the run goes on, and Prefect sends its records again when the API is back"]

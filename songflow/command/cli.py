@@ -147,6 +147,10 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
     start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
 
+    if not args.verbose:  # Prefect's own logging is set up by now
+        from songflow.command.quiet import hide_reported_failures
+
+        hide_reported_failures()
     started = time.perf_counter()
     show = progress.for_stream(sys.stderr)
     hook.use(show)

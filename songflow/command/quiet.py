@@ -7,11 +7,16 @@ exception could not be persisted as a result: dozens of lines that bury the one 
 `hide_reported_failures()` drops those records from the console handlers only; Prefect's API log
 handler (the UI's run logs) is not touched, nor is any record about another exception (a bug keeps
 its traceback), nor anything when the command runs with -v.
+
+When the Prefect API stops answering in the middle of a run (restarted for an upgrade), Prefect's
+event client warns that it cannot connect and logs each event it could not send, a 2,000-character
+record apiece; it sends them again once the API is back. `ApiOutage` says that once, in one line.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 
 from songflow.core.errors import SongflowError
 
@@ -41,8 +46,33 @@ class HideReportedFailures(logging.Filter):
         return not is_reported_failure(record)
 
 
+def is_api_outage(record: logging.LogRecord) -> bool:
+    """Prefect's event client failing to reach the API: its warning, or an event it could not send."""
+    message = record.getMessage() if record.name.startswith(("prefect.events", "prefect._internal")) else ""
+    return message.startswith("Unable to connect to") or "'EventsWorker' failed to process item" in message
+
+
+class ApiOutage(logging.Filter):
+    """Prefect's records of an API that stopped answering, as one line the first time."""
+
+    said = False
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not is_api_outage(record):
+            return True
+        if not ApiOutage.said:
+            ApiOutage.said = True
+            print("songflow: the Prefect API stopped answering; the run goes on, and Prefect sends its records again when the API is back",
+                  file=sys.stderr, flush=True)
+        return False
+
+
 def hide_reported_failures(logger: logging.Logger | None = None) -> None:
-    """Add the filter to the console handlers of the root logger (or `logger`); idempotent."""
-    for handler in (logger or logging.getLogger()).handlers:
-        if isinstance(handler, logging.StreamHandler) and not any(isinstance(f, HideReportedFailures) for f in handler.filters):
-            handler.addFilter(HideReportedFailures())
+    """Add the filters to the console handlers of the root logger (or `logger`) and of Prefect's
+    internal logger (it does not propagate); idempotent."""
+    loggers = [logger] if logger else [logging.getLogger(), logging.getLogger("prefect._internal")]
+    for handler in (h for one in loggers for h in one.handlers):
+        if isinstance(handler, logging.StreamHandler):
+            for kind in (HideReportedFailures, ApiOutage):
+                if not any(isinstance(f, kind) for f in handler.filters):
+                    handler.addFilter(kind())
