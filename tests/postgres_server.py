@@ -59,7 +59,7 @@ def _check(cmd: list[str], **kwargs) -> None:
 
 
 @contextmanager
-def postgres_server(folder: Path, timeout: float = 60.0) -> Iterator[str]:
+def postgres_server(folder: Path, timeout: float = 60.0, control: dict | None = None) -> Iterator[str]:
     """Start a fresh PostgreSQL cluster listening on 127.0.0.1 only (trust authentication, from
     127.0.0.1 and its own socket folder only) with an empty database `prefect`; yield its SQLAlchemy
     URL, `postgresql+asyncpg://postgres@127.0.0.1:PORT/prefect`; always stop it and delete the
@@ -68,7 +68,8 @@ def postgres_server(folder: Path, timeout: float = 60.0) -> Iterator[str]:
     The postmaster is this process's child, not a daemon started by `pg_ctl start`: the kernel
     sends it SIGQUIT (an immediate shutdown, which ends its backends too) if this process dies,
     so a killed test session leaves no PostgreSQL running (its cluster folder, in the temp folder,
-    is deleted by a later start)."""
+    is deleted by a later start). `control` receives `restart(seconds)`: a fast shutdown (as a
+    failover or `systemctl restart` does), `seconds` down, and the same cluster started again."""
     initdb, postgres = PG_BIN / "initdb", PG_BIN / "postgres"
     if not postgres.is_file():
         raise RuntimeError(f"PostgreSQL 15 is needed: {postgres} is missing (Debian: apt-get install postgresql-15; `make test` does this)")
@@ -86,12 +87,9 @@ def postgres_server(folder: Path, timeout: float = 60.0) -> Iterator[str]:
     port = free_port()
     log = (folder / "postgres.log").open("w")
     proc = None
-    try:
-        _check([str(initdb), "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
-               env=env, cwd=cluster, **as_owner)
-        # Nobody but 127.0.0.1 and the socket folder (0700, the postgres user's) may connect.
-        (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
-        proc = subprocess.Popen(
+
+    def start() -> subprocess.Popen:
+        started = subprocess.Popen(
             [str(postgres), "-D", str(data), "-p", str(port),
              "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={sockets}",
              "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"],
@@ -101,22 +99,41 @@ def postgres_server(folder: Path, timeout: float = 60.0) -> Iterator[str]:
         deadline = time.monotonic() + timeout
         ready = [str(PG_BIN / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, "-d", "postgres"]
         while subprocess.run(ready, env=env).returncode != 0:
-            if proc.poll() is not None or time.monotonic() > deadline:
+            if started.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"PostgreSQL did not start; see {folder / 'postgres.log'}")
             time.sleep(0.2)
+        return started
+
+    def stop(server: subprocess.Popen) -> None:
+        # SIGINT is `pg_ctl stop -m fast`: disconnect clients, checkpoint, exit. Then SIGQUIT
+        # (immediate), then SIGKILL.
+        for sig, wait in ((signal.SIGINT, 30), (signal.SIGQUIT, 10), (signal.SIGKILL, None)):
+            if server.poll() is not None:
+                break
+            server.send_signal(sig)
+            try:
+                server.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                continue
+
+    def restart(seconds: float) -> None:
+        nonlocal proc
+        stop(proc)
+        time.sleep(seconds)
+        proc = start()
+
+    try:
+        _check([str(initdb), "-D", str(data), "-U", SUPERUSER, "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+               env=env, cwd=cluster, **as_owner)
+        # Nobody but 127.0.0.1 and the socket folder (0700, the postgres user's) may connect.
+        (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        proc = start()
         _check([str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", SUPERUSER, DATABASE], env=env)
+        if control is not None:
+            control["restart"] = restart
         yield f"postgresql+asyncpg://{SUPERUSER}@127.0.0.1:{port}/{DATABASE}"
     finally:
         if proc is not None:
-            # SIGINT is `pg_ctl stop -m fast`: disconnect clients, checkpoint, exit. Then SIGQUIT
-            # (immediate), then SIGKILL.
-            for sig, wait in ((signal.SIGINT, 30), (signal.SIGQUIT, 10), (signal.SIGKILL, None)):
-                if proc.poll() is not None:
-                    break
-                proc.send_signal(sig)
-                try:
-                    proc.wait(timeout=wait)
-                except subprocess.TimeoutExpired:
-                    continue
+            stop(proc)
         log.close()
         shutil.rmtree(cluster, ignore_errors=True)

@@ -271,3 +271,49 @@ def test_a_stage_that_fails_on_one_host_is_retried_on_another(fleet):
     with av.open(str(out.video)) as f:
         assert abs(f.duration / 1e6 - fleet["durations"]["track-8"]) < 0.1
     assert "0 run(s) rescheduled" in songflow(env, "recover", "--failed").stdout
+
+
+@pytest.mark.faults
+def test_postgresql_restarted_under_two_workers_loses_and_duplicates_no_run(tmp_path):
+    """A server and fleet of their own (the shared one's database is not restarted under the other
+    tests): three songs submitted to two workers; once the first run's stage 1 is written,
+    PostgreSQL is shut down fast (as a failover or `systemctl restart` does), left down 5 s and
+    started again. Every song completes, once, with a whole video."""
+    from tests.postgres_server import postgres_server
+    from tests.prefect_server import prefect_server
+
+    shared = tmp_path / "shared"
+    (shared / "album").mkdir(parents=True)
+    songs = [(f"pg-{i}", bpm) for i, bpm in enumerate((100, 116, 132), start=1)]
+    durations = {stem: synth.write_song(synth.short_spec(bpm=bpm, title=stem), shared / "album", stem=stem)[2].duration for stem, bpm in songs}
+    control: dict = {}
+    workers: list[subprocess.Popen] = []
+    (tmp_path / "home").mkdir()
+    with postgres_server(tmp_path, control=control) as db_url, prefect_server(tmp_path / "home", database_url=db_url) as url:
+        env = fleet_env(url, shared)
+        deploy(env, "ab")
+        try:
+            workers += [start_worker(env, tmp_path / h, h, name=f"songflow-{h}") for h in "ab"]
+            outputs = shared / "outputs"
+            args = ["submit", str(shared / "album"), "--deployment", DEPLOYMENT, "--preset", "fast", "--outputs", str(outputs)]
+            first = songflow(env, *args, "--no-wait")
+            assert first.returncode == 0, first.stderr[-3000:]
+            deadline = time.monotonic() + 300
+            while not any((outputs / stem / "analysis.json").exists() for stem, _ in songs) and time.monotonic() < deadline:
+                time.sleep(0.5)
+            assert time.monotonic() < deadline, "no run wrote stage 1"
+            control["restart"](5)
+            done = songflow(env, *args, timeout=600)  # a second submission starts nothing new; it waits for the runs
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+            assert "3 song(s) for songflow/songflow: 0 new run(s), 3 already submitted" in done.stdout, done.stdout
+            runs = api(env, """
+runs = c.read_flow_runs(limit=100)
+print(json.dumps([(r.name, r.state.type.value) for r in runs]))
+""")
+        finally:
+            for proc in workers:
+                kill_host(proc)
+    assert sorted(runs) == sorted([stem, "COMPLETED"] for stem, _ in songs), runs  # one run per song, each completed
+    for stem, _ in songs:
+        with av.open(str(outputs / stem / "video.mp4")) as f:
+            assert abs(f.duration / 1e6 - durations[stem]) < 0.1

@@ -251,6 +251,8 @@ def prefect_defaults() -> None:
     """Quiet defaults for the Prefect client and its temporary server, unless the user set them."""
     # The temporary server's telemetry write races the first run on SQLite ("database is locked").
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # A Prefect server whose database is restarting answers 500: retried like a refused connection.
+    os.environ.setdefault("PREFECT_CLIENT_RETRY_EXTRA_CODES", "500")
 
 
 def cpu_share() -> int:
