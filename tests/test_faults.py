@@ -3,7 +3,6 @@ server (llama.cpp, PyPI xllamacpp) killed in the middle of stage 3 and started a
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from contextlib import ExitStack
@@ -15,12 +14,7 @@ from schemas import ShotList, SongAnalysis
 from schemas.timing import TimingReport
 from songflow.core.config import cache_dir
 from songflow.core.store import SongOutputs
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.prefect_server import free_port
 
 
 def test_a_model_server_killed_in_stage_3_and_restarted_is_waited_for(short_song, tmp_path):

@@ -141,9 +141,7 @@ def _run(audio: Path, lyrics: Path | None, args: argparse.Namespace) -> Path:
     _check_inputs(audio, lyrics, args)
     from flows import progress as hook
     from songflow.command import progress
-    from songflow.core.config import prefect_defaults
 
-    prefect_defaults()
     start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
 
@@ -241,8 +239,6 @@ def cmd_batch(args: argparse.Namespace) -> None:
     import contextvars
     from concurrent.futures import ThreadPoolExecutor
 
-    from songflow.core.config import prefect_defaults
-
     songs = find_songs(Path(args.folder))
     cfg = _check_settings(args)  # every input is checked before any run starts
     folders: dict[Path, Path] = {}
@@ -254,7 +250,6 @@ def cmd_batch(args: argparse.Namespace) -> None:
         folders[out.root] = audio
         out.check_free()
     _check_servers(cfg)
-    prefect_defaults()
     start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
 
@@ -327,9 +322,6 @@ def cmd_recover(args: argparse.Namespace) -> None:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     """Serve the flow so runs can be started from the Prefect UI or API with parameters."""
-    from songflow.core.config import prefect_defaults
-
-    prefect_defaults()
     start_temporary_server()  # main thread: the server dies with this process, even by SIGKILL
     from flows.song import make_video
 
