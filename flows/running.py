@@ -79,14 +79,23 @@ def draws_on_gpu(render: RenderConfig) -> bool:
     return render.renderer != "procedural"
 
 
+GPU_LEASE = 60.0  # seconds; the server's least (a renewal asks for at least 60)
+
+
 def gpu_slot(uses_gpu: bool = True):
     """One host's GPU, shared by its worker's runs: on a worker started with WORKER_ID, a task that
     runs a model holds a slot of the global concurrency limit `gpu:<WORKER_ID>` while it works
     (`prefect gcl create gpu:<id> --limit 1`; strict: a missing limit is an error, not a free GPU).
-    Without WORKER_ID (one machine, `songflow run`), nothing is taken."""
+    Without WORKER_ID (one machine, `songflow run`), nothing is taken.
+
+    The slot is a lease the task renews while it works (every 45 s of GPU_LEASE): a host killed
+    mid-task stops renewing, and the server takes its slot back within a minute and a bit (Prefect's
+    default, 300 s, would hold the restarted host's GPU for five). The server must keep its leases
+    on disk (PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE, README): in memory a server restart forgets
+    them, and the slots they held stay taken for good."""
     worker = os.environ.get("WORKER_ID")
     if not worker or not uses_gpu:
         return contextlib.nullcontext()
     from prefect.concurrency.sync import concurrency
 
-    return concurrency(f"gpu:{worker}", occupy=1, strict=True)
+    return concurrency(f"gpu:{worker}", occupy=1, strict=True, lease_duration=GPU_LEASE)

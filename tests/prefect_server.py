@@ -15,6 +15,9 @@ from pathlib import Path
 from songflow.core.procs import die_with_parent
 
 
+LEASES_ON_DISK = "prefect.server.concurrency.lease_storage.filesystem"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -39,11 +42,14 @@ def prefect_server(home: Path, timeout: float = 120.0, extra_env: Mapping[str, s
         # The UI asks /ui-settings where the API is; without this it says port 4200.
         "PREFECT_UI_API_URL": url,
         "PREFECT_SERVER_API_PORT": str(port),
+        # Concurrency leases (the `gpu:<host>` slots) kept on disk, as the README's fleet server
+        # does: in memory (the default) a restart forgets the slots held, and they stay taken.
+        "PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": LEASES_ON_DISK,
         **(extra_env or {}),
     }
     env.pop("PREFECT_API_URL", None)
     env.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)  # the old name of the setting; ours alone decides
-    log = (home / "server.log").open("w")
+    log = (home / "server.log").open("a")  # a restart of the same server appends
     prefect = Path(sys.executable).parent / "prefect"
     proc = subprocess.Popen(
         [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
