@@ -8,10 +8,13 @@ separate hosts (own PREFECT_HOME, own working folder, own WORKER_ID) sharing one
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+
+from songflow.core.procs import die_with_parent
 
 REPO = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
@@ -52,4 +55,38 @@ def start_worker(env: dict, folder: Path, worker_id: str, *, name: str, limit: i
         return subprocess.Popen(
             [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--name", name, "--limit", str(limit)],
             env=wenv, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent,  # a killed test session or bench leaves no worker polling
         )
+
+
+def kill_host(proc: subprocess.Popen) -> None:
+    """SIGKILL to the worker and every process under it at once (Prefect starts a flow run in a
+    session of its own, so its process group is not enough): a host that goes away."""
+    import psutil
+
+    try:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for p in family:
+        try:
+            p.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    psutil.wait_procs(family, timeout=10)
+
+
+def stop_host(proc: subprocess.Popen, wait: float = 30.0) -> None:
+    """Stop a worker as `systemctl stop` does: SIGTERM to its process group, then SIGKILL to all
+    of it after `wait` seconds."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=wait)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    kill_host(proc)  # whatever is left under it

@@ -48,14 +48,14 @@ def serve(args: argparse.Namespace) -> int:
 
 @contextmanager
 def llama_server(gguf: Path, chat_template: Path, log: Path, *, alias: str = "gemma", ctx: int = 8192, parallel: int = 2, timeout: float = 120.0,
-                 port: int = 0, started: list | None = None) -> Iterator[str]:
+                 port: int = 0, started: list | None = None, threads: int = 1) -> Iterator[str]:
     """Start the server on `gguf` (on `port`, or a free one); yield its OpenAI base URL (.../v1);
     stop it after. `started` receives the child process (a test that kills it)."""
     from songflow.core.procs import die_with_parent
 
     cmd = [
         sys.executable, str(Path(__file__).resolve()), "--model", str(gguf), "--chat-template", str(chat_template),
-        "--alias", alias, "--ctx", str(ctx), "--parallel", str(parallel), "--port", str(port),
+        "--alias", alias, "--ctx", str(ctx), "--parallel", str(parallel), "--port", str(port), "--threads", str(threads),
     ]
     with log.open("w") as log_file:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log_file, text=True, preexec_fn=die_with_parent)  # dies with a killed session

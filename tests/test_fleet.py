@@ -6,8 +6,6 @@ submission starts nothing) and `songflow recover` after a worker is killed with 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +15,7 @@ import pytest
 
 from songflow.listening import synth
 from songflow.command.fleet import DEFAULT_DEPLOYMENT as DEPLOYMENT
-from tests.fleet_setup import BIN, REPO, deploy, fleet_env, start_worker
+from tests.fleet_setup import BIN, REPO, deploy, fleet_env, kill_host, start_worker
 SONGS = [(f"track-{i}", bpm) for i, bpm in enumerate((96, 104, 112, 120, 128, 136), start=1)]
 
 
@@ -42,28 +40,6 @@ def fleet(prefect_pg, tmp_path_factory):
     yield {"env": env, "shared": shared, "root": root, "start": start, "workers": workers, "durations": durations}
     for proc in workers.values():
         kill_host(proc)
-
-
-def kill_host(proc: subprocess.Popen) -> None:
-    """SIGKILL to the worker and every process under it at once (Prefect starts a flow run in a
-    session of its own, so its process group is not enough): a host that goes away."""
-    import psutil
-
-    try:
-        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children(recursive=True)]
-    except psutil.NoSuchProcess:
-        family = []
-    for p in family:
-        try:
-            p.send_signal(signal.SIGKILL)
-        except psutil.NoSuchProcess:
-            pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-    psutil.wait_procs(family, timeout=10)
 
 
 def api(env: dict, body: str):
