@@ -8,6 +8,7 @@ rerun reuses every finished stage. Keyframes and QA are cached per shot.
 from pathlib import Path
 
 from prefect import task
+from prefect.runtime import task_run
 
 from flows.caching import stage_key
 from flows.results import PERSIST
@@ -87,7 +88,8 @@ def shots_task(analysis: SongAnalysis, plan: ScenePlan, cfg: PipelineConfig) -> 
 )
 def render_task(shot: Shot, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, references: tuple[Path, ...] = ()) -> Path:
     with gpu_slot(draws_on_gpu(cfg.render)):
-        return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references)
+        return render_keyframe(shot, load_renderer(cfg.render), out.root, style=style, cfg=cfg.render, references=references,
+                               drawn_on_try=task_run.run_count)
 
 
 @task(
@@ -105,7 +107,8 @@ def qa_task(
     safety = load_safety(cfg.render)
 
     def rerender(s: Shot, attempt: int) -> Path:
-        return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render, references=references)
+        return render_keyframe(s, renderer, out.root, attempt=attempt, seed=s.seed_for(attempt), style=style, cfg=cfg.render, references=references,
+                               drawn_on_try=task_run.run_count)
 
     with gpu_slot():
         return qa_shot(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from schemas.drawing import DRAWING_KEY, Drawing
+from schemas.drawing import DRAWING_KEY, TRY_KEY, Drawing
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 
@@ -95,3 +95,9 @@ def drawing_of(path) -> Drawing | None:
     with Image.open(path) as im:
         text = getattr(im, "text", {}).get(DRAWING_KEY)
     return Drawing.model_validate_json(text) if text else None
+
+
+def try_of(path) -> int:
+    """The try of its task that drew the keyframe PNG at `path` (1 unless it says otherwise)."""
+    with Image.open(path) as im:
+        return int(getattr(im, "text", {}).get(TRY_KEY, 1))

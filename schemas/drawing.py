@@ -15,6 +15,9 @@ from pydantic import Field
 from schemas.common import Strict
 
 DRAWING_KEY = "songflow.drawing"  # the Drawing's JSON: in the renderer's Image.info, then in the PNG's text
+# The try of its task that drew a keyframe, in the PNG's text where it is not the first: the tries
+# before failed on a server that could not be reached or was restarting (flows.running.RETRIES).
+TRY_KEY = "songflow.try"
 ElementKind = Literal["place", "sky", "weather", "light", "subject", "character", "framing"]
 
 

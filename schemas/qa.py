@@ -83,6 +83,18 @@ class QAAttempt(Strict):
     )
     overruled: str | None = Field(None, description="A judge's rejection that was not followed, and why.")
     withheld: str | None = Field(None, description="Why the picture was withheld (deleted, never shown): the safety gate's verdict.")
+    drawn_on_try: int = Field(
+        1, ge=1, description="The try that drew the picture: above 1, the renderer's server could not be reached or was restarting on the tries before, and was waited for."
+    )
+
+
+    @property
+    def retried(self) -> str | None:
+        """One line for the report where the picture was drawn on a later try; None on the first."""
+        if self.drawn_on_try == 1:
+            return None
+        before = "try 1" if self.drawn_on_try == 2 else f"tries 1-{self.drawn_on_try - 1}"
+        return f"drawn on try {self.drawn_on_try}: the renderer's server failed on {before} and was waited for"
 
 
 class ShotQA(Strict):

@@ -16,7 +16,7 @@ from PIL import Image
 
 from backends.base import TextModel
 from backends.structured import generate_structured
-from renderers.base import COMPOSITION_WORDS, drawing_of
+from renderers.base import COMPOSITION_WORDS, drawing_of, try_of
 from renderers.drawing.camera import ANCHOR_X
 from renderers.drawing.canvas import hex_rgb
 from schemas.qa import Check, Evidence, KeyframeVerdict, PromptRewrite, QAAttempt, QAReport, SeenVerdict, ShotQA
@@ -189,6 +189,7 @@ def qa_shot(
         if attempt:
             current = current.model_copy(update={"prompt": rewrite_prompt(current, attempts[-1], model, model_cfg, attempt)})
             image = rerender(current, attempt)
+        tries = try_of(image)
         score = safety.score_path(image) if safety is not None else None
         if score is not None and score >= safety_threshold:
             Path(image).unlink(missing_ok=True)
@@ -201,7 +202,7 @@ def qa_shot(
                     evidence=Evidence(kind="image-statistics", measurements={"safety_score": round(score, 3)},
                                       checks=[Check(name="safe", value=score, threshold=safety_threshold, passed=False)]),
                     verdict=KeyframeVerdict(issues=[CHECK_ISSUES["safe"]], passed=False, score=0),
-                    accepted=False, reasons=["check:safe"], withheld=why,
+                    accepted=False, reasons=["check:safe"], withheld=why, drawn_on_try=tries,
                 )
             )
             continue
@@ -226,6 +227,7 @@ def qa_shot(
                 accepted=accepted,
                 reasons=reasons,
                 overruled=overruled,
+                drawn_on_try=tries,
             )
         )
         log.info("shot %d attempt %d: score %d, %s", shot.index, attempt, verdict.score, "accepted" if accepted else "rejected: " + ", ".join(reasons))

@@ -11,7 +11,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from renderers import Renderer
-from schemas.drawing import DRAWING_KEY
+from schemas.drawing import DRAWING_KEY, TRY_KEY
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.core.config import RenderConfig
@@ -37,9 +37,11 @@ def render_keyframe(
     style: StyleBible | None = None,
     cfg: RenderConfig = RenderConfig(),
     references: Sequence[Path] = (),
+    drawn_on_try: int = 1,
 ) -> Path:
     """Render one keyframe to `out_dir/keyframes/` atomically; return its path. `references` (earlier
-    keyframes) go to a renderer that takes reference pictures."""
+    keyframes) go to a renderer that takes reference pictures. `drawn_on_try`: the try of the task
+    drawing it (above 1: the renderer's server failed before and was waited for), kept in the PNG."""
     pictures = []
     if renderer.capabilities.references:
         for path in references:
@@ -54,6 +56,8 @@ def render_keyframe(
     info = PngInfo()
     if DRAWING_KEY in image.info:
         info.add_text(DRAWING_KEY, image.info[DRAWING_KEY])
+    if drawn_on_try > 1:
+        info.add_text(TRY_KEY, str(drawn_on_try))
     target = Path(out_dir) / keyframe_name(shot.index, attempt)
     with atomic_path(target) as tmp:
         image.save(tmp, format="PNG", pnginfo=info)

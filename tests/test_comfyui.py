@@ -154,7 +154,8 @@ def test_the_flow_renders_and_animates_through_comfyui(e2e, comfy, tmp_path):
 def test_comfyui_killed_during_a_render_and_restarted_is_waited_for(e2e, tmp_path):
     """ComfyUI SIGKILLed once the first keyframe is drawn and started again 3 s later on the same
     port: the shots it was drawing fail as unreachable, Prefect retries them with back-off
-    (flows.running.RETRIES), and every keyframe comes from the restarted server."""
+    (flows.running.RETRIES), every keyframe comes from the restarted server, and the report says
+    which shots were drawn on a later try."""
     import threading
     import time
     from contextlib import ExitStack
@@ -202,3 +203,10 @@ def test_comfyui_killed_during_a_render_and_restarted_is_waited_for(e2e, tmp_pat
     qa = out.load("qa", QAReport)
     assert all((out.root / r.attempts[r.chosen_attempt].image).is_file() for r in qa.shots)
     assert out.video.is_file()
+    # The report says which shots were drawn again once the server was back: on a card, and a badge.
+    retried = [r.shot_index for r in qa.shots if r.attempts[r.chosen_attempt].drawn_on_try > 1]
+    assert retried, [(r.shot_index, [a.drawn_on_try for a in r.attempts]) for r in qa.shots]
+    page = (out.root / "report.html").read_text()
+    assert f"{len(retried)} drawn again after the renderer&#x27;s server came back" in page or \
+        f"{len(retried)} drawn again after the renderer's server came back" in page
+    assert page.count("the renderer&#x27;s server failed on") + page.count("the renderer's server failed on") == len(retried)

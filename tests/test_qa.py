@@ -222,3 +222,28 @@ def test_a_drawable_subject_missing_is_a_reason_to_redraw_and_a_word_with_no_dra
     evidence = with_record(unknown, "unknown.png")
     assert next(c for c in evidence.checks if c.name == "subject_drawn").passed
     assert evidence.measurements["no_drawing_for"] == "a teapot"
+
+
+def test_a_keyframe_drawn_on_a_later_try_says_so_in_its_qa(tmp_path):
+    """A keyframe whose task was retried (its renderer's server was down on the first try) keeps
+    the try in its PNG, and stage 4 carries it into the attempt and qa_report.json (the report card
+    and its badge: tests/test_comfyui.py, with a real server killed and restarted)."""
+    import json
+
+    from schemas.qa import QAReport
+    from stages.qa_keyframes import qa_shot
+    from tests.fakes import ScriptedModel
+
+    shot = Shot(index=0, scene_index=0, start=0, end=1, prompt=PROMPTS[0], composition="center", setting="the bay at night",
+                subject="the streetlights", palette=["#0b1d3a", "#5483b3", "#c1e8ff", "#30d5c8"], camera="hold", seed=11)
+    results = []
+    for tries in (1, 2):
+        image = render_keyframe(shot, ProceduralRenderer(), tmp_path / str(tries), drawn_on_try=tries)
+        model = ScriptedModel([json.dumps({"issues": [], "passed": True, "score": 8})])
+        results.append(qa_shot(shot, image, None, model, lambda s, a: image, QAConfig(max_rerenders=0), out_dir=tmp_path / str(tries)))
+    first, retried = (r.attempts[0] for r in results)
+    assert (first.drawn_on_try, first.retried) == (1, None)
+    assert retried.drawn_on_try == 2
+    assert retried.retried == "drawn on try 2: the renderer's server failed on try 1 and was waited for"
+    report = QAReport.model_validate_json(QAReport(model="m", evidence_kind="image-statistics", pass_score=6, shots=[results[1]]).model_dump_json())
+    assert report.shots[0].attempts[0].drawn_on_try == 2  # kept through qa_report.json

@@ -60,6 +60,9 @@ def html_report(
         moving = sum(c.clip is not None for c in clips.shots)
         qa_badge += f' <span class="badge {"pass" if moving == len(clips.shots) else "warn"}">clips {moving}/{len(clips.shots)}</span>'
     by_shot = {c.shot_index: c for c in clips.shots} if clips else {}
+    retried = sum(e.attempts[e.chosen_attempt].drawn_on_try > 1 for e in report.shots)
+    if retried:
+        qa_badge += f' <span class="badge warn">{retried} drawn again after the renderer\'s server came back</span>'
     if report.withheld:
         qa_badge += f' <span class="badge warn">{report.withheld} withheld by the safety gate ({html.escape(report.safety)})</span>'
 
@@ -184,6 +187,7 @@ def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path, cl
     <p class="prompt">{e(shot.prompt)}</p>
     <p class="small">{e(shot.composition.replace("_", " "))} · camera {e(shot.camera.replace("_", " "))} · scene {shot.scene_index}</p>
     <p class="small">attempts {len(entry.attempts)} (scores {scores}), using attempt {entry.chosen_attempt}</p>
+    {f'<p class="small retried">{e(chosen.retried)}</p>' if chosen.retried else ""}
     {f'<p class="small">references: {e(", ".join(chosen.references))}</p>' if chosen.references else ""}
     {_drawn_html(chosen.evidence.drawing)}
     {_motion_html(clip)}
@@ -314,6 +318,7 @@ img.timeline { width: 100%; height: auto; border-radius: 6px; display: block; }
 .card .small { font-size: 13px; }
 .card .drawn ul { margin: 4px 0 0; padding-left: 16px; }
 .card .miss { color: var(--fail); }
+.card .retried { color: var(--warn); }
 .issues { margin: 6px 0 0; padding-left: 18px; color: var(--warn); font-size: 13px; }
 .sec { display: inline-block; min-width: 22px; text-align: center; border-radius: 4px; color: #101014; font-weight: 700; font-size: 13px; padding: 0 5px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
