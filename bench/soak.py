@@ -1,7 +1,7 @@
 """An album through a PostgreSQL-backed fleet of two workers while its servers fail, against the
 same album with no faults, in the same run.
 
-    .venv/bin/python bench/soak.py [--songs 12] [--faults 6] [--seed 0] [--keep DIR] [--only faults|baseline]
+    .venv/bin/python bench/soak.py [--songs 12] [--faults 6] [--seed 0] [--gap 20,110] [--keep DIR] [--only faults|baseline]
 
 Both runs get fresh servers: PostgreSQL 15, a Prefect server on it, one llama.cpp server (PyPI
 xllamacpp) serving every stage (`--model openai:...`), two workers as separate hosts
@@ -31,6 +31,7 @@ def main() -> int:
     parser.add_argument("--songs", type=int, default=12)
     parser.add_argument("--faults", type=int, default=6)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gap", default="20,110", help="seconds between one fault being over and the next, drawn uniformly from MIN,MAX")
     parser.add_argument("--only", choices=["faults", "baseline"], help="one of the two runs")
     parser.add_argument("--keep", type=Path, help="keep both runs' servers' logs and outputs in this folder")
     args = parser.parse_args()
@@ -47,7 +48,8 @@ def main() -> int:
         if args.only and name != args.only:
             continue
         print(f"== {name}: {args.songs} songs, {faults} faults (seed {args.seed})", flush=True)
-        results[name] = soak(root / name, songs=args.songs, faults=faults, seed=args.seed,
+        low, high = (float(x) for x in args.gap.split(","))
+        results[name] = soak(root / name, songs=args.songs, faults=faults, seed=args.seed, gap=(low, high),
                              say=lambda line: print("  " + line, flush=True))
     print(f"\nstarted {start}; {args.songs} songs, PostgreSQL, 2 workers, --model openai: (llama.cpp), seed {args.seed}\n")
     print("| run | completed | faults injected | runs rescheduled | task retries | worker exits | wall s | ratio to baseline |")
