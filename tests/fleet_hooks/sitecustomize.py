@@ -1,4 +1,5 @@
-"""Counters and one injected fault for the flow runs of tests/test_fleet.py's workers.
+"""Counters and one injected fault for the flow runs of tests/test_fleet.py's workers (and the
+`songflow run` of tests/test_faults.py).
 
 A process worker starts each flow run as `python -m prefect.engine` with the worker's environment;
 with this folder on PYTHONPATH, Python imports this file first in every such process. It wraps
@@ -11,7 +12,6 @@ fell over raises: the stage fails on that host, as it would for real.
 from __future__ import annotations
 
 import importlib.abc
-import importlib.machinery
 import os
 import sys
 
@@ -55,7 +55,14 @@ class _AfterImport(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
         if fullname != "backends":
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        # The finders after this one: sys.path, or the editable install's own finder (a console
+        # script such as `songflow` does not have the repository on sys.path).
+        spec = None
+        for finder in sys.meta_path:
+            if finder is not self and hasattr(finder, "find_spec"):
+                spec = finder.find_spec(fullname, path, target)
+                if spec is not None:
+                    break
         if spec is None or spec.loader is None:
             return None
         exec_module = spec.loader.exec_module
