@@ -60,7 +60,7 @@ def html_report(
         moving = sum(c.clip is not None for c in clips.shots)
         qa_badge += f' <span class="badge {"pass" if moving == len(clips.shots) else "warn"}">clips {moving}/{len(clips.shots)}</span>'
     by_shot = {c.shot_index: c for c in clips.shots} if clips else {}
-    retried = sum(e.attempts[e.chosen_attempt].drawn_on_try > 1 for e in report.shots)
+    retried = sum(any(a.drawn_on_try > 1 for a in e.attempts) for e in report.shots)
     if retried:
         qa_badge += f' <span class="badge warn">{retried} drawn again after the renderer\'s server came back</span>'
     if report.withheld:
@@ -187,7 +187,7 @@ def _card_html(shot: Shot, entry: ShotQA, analysis: SongAnalysis, root: Path, cl
     <p class="prompt">{e(shot.prompt)}</p>
     <p class="small">{e(shot.composition.replace("_", " "))} · camera {e(shot.camera.replace("_", " "))} · scene {shot.scene_index}</p>
     <p class="small">attempts {len(entry.attempts)} (scores {scores}), using attempt {entry.chosen_attempt}</p>
-    {f'<p class="small retried">{e(chosen.retried)}</p>' if chosen.retried else ""}
+    {"".join(f'<p class="small retried">attempt {a.attempt} {e(a.retried)}</p>' for a in entry.attempts if a.retried)}
     {f'<p class="small">references: {e(", ".join(chosen.references))}</p>' if chosen.references else ""}
     {_drawn_html(chosen.evidence.drawing)}
     {_motion_html(clip)}
