@@ -21,7 +21,7 @@ from flows.artifacts import artifact_key, publish_analysis, publish_outputs, pub
 from flows.checks import check_settings
 from flows.running import GPU_TAG, MODELS, draws_on_gpu
 from flows.tasks import analyze_task, assemble_task, motion_task, plan_task, qa_task, render_task, report_task, shots_task, timing_task
-from renderers import capabilities as renderer_capabilities, release_renderers
+from renderers import capabilities as renderer_capabilities, motion_capabilities, release_renderers
 from renderers.safety import gate_name
 from renderers.procedural import workers as render_workers
 from schemas.analysis import SongAnalysis
@@ -282,8 +282,11 @@ def _motion(analysis, shots: ShotList, chosen: list[Path], style: StyleBible, cf
         frames = plan_frames(analysis, shots, cfg.assemble)
         progress = create_progress_artifact(0.0, key=artifact_key(out, "motion-progress"), description="Image-to-video clips")
         made = []
+        # A model moved by audio hears the song under each clip, from the clip's first frame (a
+        # transition's lead-in before the shot's own first frame).
+        song = Path(analysis.audio_path) if motion_capabilities(cfg.render.motion).audio else None
         for i, (shot, keyframe, f) in enumerate(zip(shots.shots, chosen, frames.shots)):
-            args = (shot, keyframe, f.count, style, cfg, out)
+            args = (shot, keyframe, f.count, style, cfg, out) + ((song, (f.first - f.lead) / cfg.assemble.fps) if song else ())
             clip = motion_task.with_options(**fresh)(*args)
             if clip.clip and not (out.root / clip.clip).is_file():
                 clip = motion_task.with_options(refresh_cache=True)(*args)

@@ -125,7 +125,9 @@ def qa_task(
     tags=[GPU_TAG],
     **RETRIES,
 )
-def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs) -> ShotClip:
+def motion_task(
+    shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, song: Path | None = None, start: float | None = None
+) -> ShotClip:
     qa = cfg.model_for("qa")
     sees = cfg.qa.look != "never" and MODELS.sees_images(qa.id)  # a vision model looks at the clip's frames
 
@@ -135,7 +137,7 @@ def motion_task(shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg:
     with gpu_slot():
         return animate_shot(
             shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
-            safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review if sees else None,
+            safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review if sees else None, song=song, start=start,
         )
 
 

@@ -82,11 +82,12 @@ def native_frames(frames: int, fps: int, caps: Capabilities) -> int:
     return n
 
 
-def retime(native: int, native_fps: float, frames: int, fps: int) -> list[int]:
+def retime(native: int, native_fps: float, frames: int, fps: int, *, slow: bool = True) -> list[int]:
     """For each of `frames` output frames at `fps`, the native frame it shows: the clip plays at its
     own speed and its surplus is trimmed; a clip shorter than the shot (the model's longest) is
-    slowed to fill it. Either way the shot keeps exactly `frames` frames."""
-    if native / native_fps >= frames / fps - 1e-9:
+    slowed to fill it, or with `slow=False` (a clip moved by its audio: slowing would break the
+    sync) holds its last frame. Either way the shot keeps exactly `frames` frames."""
+    if native / native_fps >= frames / fps - 1e-9 or not slow:
         return [min(native - 1, int(i * native_fps / fps + 1e-9)) for i in range(frames)]
     return [min(native - 1, int(i * native / frames)) for i in range(frames)]
 

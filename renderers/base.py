@@ -5,12 +5,16 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from schemas.drawing import DRAWING_KEY, TRY_KEY, Drawing
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
+
+if TYPE_CHECKING:
+    from renderers.song_audio import ShotAudio
 
 
 # How a shot's planned composition reads in a text-to-image prompt.
@@ -43,11 +47,13 @@ class Capabilities:
     frame_offset: int = 0
     fps: float | None = None  # its native frame rate (video)
     max_frames: int | None = None
+    audio: bool = False  # its clips are driven by the shot's own audio (trimmed to the shot, never slowed)
 
     def describe(self) -> str:
         parts = ["reference pictures" if self.references else "no reference pictures"]
         if self.video:
-            parts.append(f"video at {self.fps:g} fps in {self.frame_step}k+{self.frame_offset} frames" + (f", at most {self.max_frames}" if self.max_frames else ""))
+            parts.append(f"video at {self.fps:g} fps in {self.frame_step}k+{self.frame_offset} frames" + (f", at most {self.max_frames}" if self.max_frames else "")
+                         + (", moved by the shot's audio" if self.audio else ""))
         else:
             parts.append("stills only")
         return ", ".join(parts)
@@ -60,9 +66,12 @@ class Motion(abc.ABC):
     capabilities: Capabilities
 
     @abc.abstractmethod
-    def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None) -> list[Image.Image]:
+    def animate(
+        self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio: ShotAudio | None = None
+    ) -> list[Image.Image]:
         """`frames` pictures (its native frame count, `capabilities.frame_step` * k +
-        `frame_offset`) moving from `keyframe`, at its native frame rate."""
+        `frame_offset`) moving from `keyframe`, at its native frame rate; a model whose
+        capabilities take `audio` gets the song's samples under the clip."""
 
 
 class Renderer(abc.ABC):

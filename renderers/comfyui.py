@@ -360,7 +360,7 @@ class ComfyUIMotion(Motion):
         self.client = ComfyUIClient(self.url)
         self._lock = threading.Lock()
 
-    def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None) -> list[Image.Image]:
+    def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio=None) -> list[Image.Image]:
         size = (self.cfg.motion_width, self.cfg.motion_height) if self.cfg.motion_width and self.cfg.motion_height else None
         with self._lock:
             name = self.client.upload(keyframe, f"songflow-key-{shot.index}-{uuid.uuid4().hex[:8]}.png")

@@ -13,12 +13,14 @@ import json
 import logging
 import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 
 from renderers.base import Capabilities, Motion, Renderer, prompt_for
+from renderers.song_audio import ShotAudio, encode_shot_audio, hold_audio
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.core.config import RenderConfig
@@ -103,12 +105,20 @@ class VideoFamily:
     guidance: float
     size: tuple[int, int]
     negative: bool = True
+    multiple: int = 16  # width and height are multiples of this
 
 
 VIDEO_FAMILIES: dict[str, VideoFamily] = {
     # Wan 2.1 / 2.2 I2V (14B; A14B): 16 fps, clips of 4k+1 frames up to 81 (5 s).
     "WanImageToVideoPipeline": VideoFamily(
         Capabilities(references=False, video=True, frame_step=4, frame_offset=1, fps=16.0, max_frames=81), 30, 5.0, (832, 480)
+    ),
+    # LTX-2 (Lightricks): video and audio in one transformer; clips of 8k+1 frames at the frame rate
+    # asked (the video's), up to 20 s; sides in multiples of 32. songflow holds the audio branch on
+    # the shot's own audio (renderers/song_audio.py), so the motion follows the music.
+    "LTX2ImageToVideoPipeline": VideoFamily(
+        Capabilities(references=False, video=True, frame_step=8, frame_offset=1, fps=24.0, max_frames=481, audio=True), 30, 3.0, (768, 512),
+        multiple=32,
     ),
 }
 
@@ -164,9 +174,10 @@ class _Pipeline:
         self._lock = threading.Lock()  # one picture at a time per pipeline
 
     def _size(self, width: int | None, height: int | None) -> tuple[int, int]:
-        """The configured size, else the family's, in multiples of 16."""
+        """The configured size, else the family's, in multiples of 16 (or the family's own step)."""
         w, h = width or self.family.size[0], height or self.family.size[1]
-        return w - w % 16, h - h % 16
+        step = getattr(self.family, "multiple", 16)
+        return w - w % step, h - h % step
 
 
 class DiffusersRenderer(_Pipeline, Renderer):
@@ -233,7 +244,9 @@ class DiffusersMotion(_Pipeline, Motion):
     def draw_size(self) -> tuple[int, int]:
         return self._size(self.cfg.motion_width, self.cfg.motion_height)
 
-    def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None) -> list[Image.Image]:
+    def animate(
+        self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio: ShotAudio | None = None
+    ) -> list[Image.Image]:
         import torch
 
         w, h = self.draw_size
@@ -250,8 +263,15 @@ class DiffusersMotion(_Pipeline, Motion):
         }
         if self.family.negative and "negative_prompt" in self.takes:
             kwargs["negative_prompt"] = VIDEO_NEGATIVE
-        with self._lock:
-            clip = list(self.pipe(**kwargs).frames[0])
+        if self.capabilities.audio and "frame_rate" in self.takes:
+            kwargs["frame_rate"] = self.capabilities.fps
+        held = None
+        if self.capabilities.audio and audio is not None:
+            held = encode_shot_audio(self.pipe, audio, frames, self.capabilities.fps)
+            kwargs["audio_latents"] = held
+        with self._lock, (hold_audio(self.pipe, held) if held is not None else nullcontext([])) as seen:
+            clip = list(self.pipe(**kwargs).frames[0])  # the audio it decodes is dropped: the song is the soundtrack
+        self.audio_calls = seen  # what the transformer's audio branch was given, call by call
         if len(clip) != frames:
             raise RuntimeError(f"{type(self.pipe).__name__} made {len(clip)} frames, not the {frames} asked for")
         return [im.convert("RGB") for im in clip]

@@ -27,6 +27,8 @@ class ShotClip(Strict):
     seed: int = Field(ge=0)
     fallback: str | None = Field(None, description="Why the shot kept its still with a Ken Burns move instead of a clip.")
     review: list[FrameReview] = Field(default_factory=list, description="A vision model's look at the clip's first, middle and last frames.")
+    audio_start: float | None = Field(None, ge=0, description="Where the song's audio that moved the clip starts (seconds; a model moved by audio).")
+    audio_seconds: float | None = Field(None, ge=0, description="How much of the song's audio moved the clip (the clip the model made).")
 
 
 class ClipReport(Strict):

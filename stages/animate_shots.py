@@ -21,6 +21,7 @@ from schemas.shots import Shot
 from songflow.core.config import AssembleConfig
 from songflow.core.fsutil import atomic_path
 from renderers.safety import SafetyGate
+from renderers.song_audio import shot_audio
 
 log = logging.getLogger(__name__)
 
@@ -64,22 +65,30 @@ def animate_shot(
     safety: SafetyGate | None = None,
     safety_threshold: float = 0.8,
     review: Callable[[Shot, list[Path]], list[FrameReview]] | None = None,
+    song: Path | None = None,
+    start: float | None = None,
 ) -> ShotClip:
     """The shot's clip (exactly `frames` frames at cfg.fps), or its fallback to the still. The
     clip's first, middle and last frames pass the safety gate; a flagged clip is never written. With
-    `review` (a vision model), those frames are judged too: a clip one of them fails is not used."""
+    `review` (a vision model), those frames are judged too: a clip one of them fails is not used.
+    A model moved by audio gets `song`'s samples under the clip, from `start` (the shot's first
+    frame, in seconds), and its clip is trimmed to the shot, never slowed."""
     caps = motion.capabilities
     native = native_frames(frames, cfg.fps, caps)
     record = dict(shot_index=shot.index, keyframe=str(Path(keyframe).relative_to(out_dir)), frames=frames, seed=shot.seed)
     try:
         with Image.open(keyframe) as im:
             still = im.convert("RGB")
-        made = motion.animate(shot, still, frames=native, seed=shot.seed, style=style)
+        audio = None
+        if caps.audio and song is not None:
+            audio = shot_audio(song, shot.start if start is None else start, native / caps.fps)
+            record.update(audio_start=audio.start, audio_seconds=audio.seconds)
+        made = motion.animate(shot, still, frames=native, seed=shot.seed, style=style, audio=audio)
         if safety is not None:
             worst = max(safety.score(made[i]) for i in sorted({0, len(made) // 2, len(made) - 1}))
             if worst >= safety_threshold:
                 raise UnsafeClip(f"{safety.name} scored a frame {worst:.2f} (threshold {safety_threshold:.2f})")
-        pictures = [made[i] for i in retime(len(made), caps.fps, frames, cfg.fps)]
+        pictures = [made[i] for i in retime(len(made), caps.fps, frames, cfg.fps, slow=not caps.audio)]
         path = write_clip(pictures, Path(out_dir) / clip_name(shot.index), cfg)
         looked: list[FrameReview] = []
         if review is not None:
