@@ -245,8 +245,7 @@ def _make_video(audio, lyrics, from_stage, cfg: PipelineConfig, name: str, out: 
         show.start("qa")
     tries = sum(len(e.attempts) for e in report.shots)
     withheld = f", {report.withheld} withheld by the safety gate" if report.withheld else ""
-    retried = sum(any(a.drawn_on_try > 1 for a in e.attempts) for e in report.shots)
-    withheld += f", {retried} drawn again after the renderer's server came back" if retried else ""
+    withheld += f", {report.redrawn} drawn again after the renderer's server came back" if report.redrawn else ""
     show.finish("qa", f"{sum(e.passed for e in report.shots)}/{n} keyframes accepted, {tries / n:.2f} attempts per shot{withheld}")
     show.start("assemble")
 

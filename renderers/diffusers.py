@@ -42,6 +42,7 @@ class Family:
     size: tuple[int, int]  # (width, height) it draws at; the keyframe is resized to the video's size
     negative: bool = False  # takes a negative prompt (classifier-free guidance)
     capabilities: Capabilities = field(default=Capabilities(references=True))
+    multiple: int = 16  # width and height are multiples of this
 
 
 FAMILIES: dict[str, Family] = {
@@ -176,8 +177,7 @@ class _Pipeline:
     def _size(self, width: int | None, height: int | None) -> tuple[int, int]:
         """The configured size, else the family's, in multiples of 16 (or the family's own step)."""
         w, h = width or self.family.size[0], height or self.family.size[1]
-        step = getattr(self.family, "multiple", 16)
-        return w - w % step, h - h % step
+        return w - w % self.family.multiple, h - h % self.family.multiple
 
 
 class DiffusersRenderer(_Pipeline, Renderer):
@@ -269,9 +269,8 @@ class DiffusersMotion(_Pipeline, Motion):
         if self.capabilities.audio and audio is not None:
             held = encode_shot_audio(self.pipe, audio, frames, self.capabilities.fps)
             kwargs["audio_latents"] = held
-        with self._lock, (hold_audio(self.pipe, held) if held is not None else nullcontext([])) as seen:
+        with self._lock, (hold_audio(self.pipe, held) if held is not None else nullcontext()):
             clip = list(self.pipe(**kwargs).frames[0])  # the audio it decodes is dropped: the song is the soundtrack
-        self.audio_calls = seen  # what the transformer's audio branch was given, call by call
         if len(clip) != frames:
             raise RuntimeError(f"{type(self.pipe).__name__} made {len(clip)} frames, not the {frames} asked for")
         return [im.convert("RGB") for im in clip]

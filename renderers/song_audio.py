@@ -101,26 +101,22 @@ def encode_shot_audio(pipe, audio: ShotAudio, num_frames: int, frame_rate: float
 
 
 @contextmanager
-def hold_audio(pipe, latents) -> Iterator[list[dict]]:
+def hold_audio(pipe, latents) -> Iterator[None]:
     """While the pipeline runs: every transformer call sees `latents` (normalised and packed as
     the pipeline does) as its audio input, at audio timestep and audio sigma zero, whatever the
-    pipeline's own audio has been stepped to. Yields a record of what each call was given (the
-    audio input and its timestep, for tests and for the clip's record)."""
+    pipeline's own audio has been stepped to."""
     import torch
 
     clean = pipe._normalize_audio_latents(pipe._pack_audio_latents(latents), pipe.audio_vae.latents_mean, pipe.audio_vae.latents_std)
-    seen: list[dict] = []
 
     def hook(module, args, kwargs):
         given = kwargs["audio_hidden_states"]
         held = clean.to(given.device, given.dtype).repeat(given.shape[0] // clean.shape[0], 1, 1)  # classifier-free guidance: 2B
         zero = torch.zeros(given.shape[0], device=given.device, dtype=torch.float32)
-        kwargs = {**kwargs, "audio_hidden_states": held, "audio_timestep": zero, "audio_sigma": zero}
-        seen.append({"audio": held.detach().cpu(), "audio_timestep": zero.cpu(), "timestep": kwargs.get("timestep")})
-        return args, kwargs
+        return args, {**kwargs, "audio_hidden_states": held, "audio_timestep": zero, "audio_sigma": zero}
 
     handle = pipe.transformer.register_forward_pre_hook(hook, with_kwargs=True)
     try:
-        yield seen
+        yield
     finally:
         handle.remove()

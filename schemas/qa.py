@@ -125,6 +125,11 @@ class QAReport(Strict):
         """Pictures the safety gate withheld."""
         return sum(a.withheld is not None for s in self.shots for a in s.attempts)
 
+    @property
+    def redrawn(self) -> int:
+        """Shots with a picture drawn after the renderer's server came back (a later try)."""
+        return sum(any(a.drawn_on_try > 1 for a in s.attempts) for s in self.shots)
+
     @model_validator(mode="after")
     def _one_per_shot(self) -> QAReport:
         if [s.shot_index for s in self.shots] != list(range(len(self.shots))):

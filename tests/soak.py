@@ -248,7 +248,6 @@ def soak(root: Path, *, songs: int = 12, faults: int = 6, seed: int = 0, kinds: 
         if recover is not None:
             recover.wait(timeout=120)
         final = _runs(api) or runs
-        stop_workers()
     logs = "\n".join(p.read_text(errors="replace") for p in sorted(root.glob("*/worker.log")))
     states: dict[str, list[str]] = {}
     for r in final:
@@ -299,14 +298,15 @@ def check_folder(outputs: Path, stem: str, audio: Path, seconds: float) -> list[
     try:
         analysis = out.load("analysis", SongAnalysis)
         shots = out.load("shots", ShotList)
-        out.load("scenes", ScenePlan), out.load("qa", QAReport)
+        out.load("scenes", ScenePlan)
+        qa = out.load("qa", QAReport)
         TimingReport.model_validate_json(out.path("timing").read_text())
     except Exception as err:  # noqa: BLE001 - any reason a file does not load is the finding
         return [f"{stem}: {type(err).__name__}: {str(err).splitlines()[0]}"]
     if analysis.audio_sha256 != sha256_file(audio):
         problems.append(f"{stem}: analysis.json is another song's (audio {analysis.audio_sha256[:12]})")
     keyframes = {p.name for p in (out.root / "keyframes").iterdir()} if (out.root / "keyframes").is_dir() else set()
-    wanted = {Path(a.image).name for s in out.load("qa", QAReport).shots for a in s.attempts if a.withheld is None}
+    wanted = {Path(a.image).name for s in qa.shots for a in s.attempts if a.withheld is None}
     if keyframes != wanted:
         problems.append(f"{stem}: keyframes not those of its QA report: {sorted(keyframes ^ wanted)[:4]}")
     stray = sorted(p.name for p in out.root.iterdir() if p.is_file() and p.name not in EXPECTED)

@@ -21,17 +21,9 @@ from tests.conftest import first_stages, rerun_from_render  # noqa: E402
 from renderers import motion_capabilities, native_frames, retime  # noqa: E402
 from schemas.clips import ClipReport  # noqa: E402
 from stages.assemble import plan_frames  # noqa: E402
-from tests.tiny_diffusion import flux1, flux2_klein, wan_i2v  # noqa: E402
+from tests.tiny_diffusion import flux1, flux2_klein, offline_hub, wan_i2v  # noqa: E402,F401  (offline_hub: autouse)
 
 DRAW = {"render.draw_width": "96", "render.draw_height": "64"}  # the tiny model draws small; keyframes are 1280x720
-
-
-@pytest.fixture(scope="session", autouse=True)
-def offline(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    yield
-    mp.undo()
 
 
 @pytest.fixture(scope="session")

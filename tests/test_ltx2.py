@@ -12,14 +12,7 @@ pytest.importorskip("diffusers")
 
 from renderers.song_audio import encode_shot_audio, ltx2_mel, shot_audio  # noqa: E402
 from schemas.shots import Shot  # noqa: E402
-
-
-@pytest.fixture(scope="module", autouse=True)
-def offline():
-    mp = pytest.MonkeyPatch()
-    mp.setenv("HF_HUB_OFFLINE", "1")
-    yield
-    mp.undo()
+from tests.tiny_diffusion import offline_hub  # noqa: E402,F401  (autouse: no download)
 
 
 @pytest.fixture(scope="module")

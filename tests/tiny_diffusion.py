@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
@@ -19,6 +21,15 @@ CORPUS = [
     "ocean waves at dusk, close-up, soft golden light, the same dancer in a red coat",
     "city skyline at midnight, subject centred, low horizon, cinematic lighting",
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def offline_hub():
+    """No download while a test module of tiny pipelines runs (import it there: it is autouse)."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    yield
+    mp.undo()
 
 
 def byte_bpe_tokenizer(vocab_size: int = 512):

@@ -60,9 +60,8 @@ def html_report(
         moving = sum(c.clip is not None for c in clips.shots)
         qa_badge += f' <span class="badge {"pass" if moving == len(clips.shots) else "warn"}">clips {moving}/{len(clips.shots)}</span>'
     by_shot = {c.shot_index: c for c in clips.shots} if clips else {}
-    retried = sum(any(a.drawn_on_try > 1 for a in e.attempts) for e in report.shots)
-    if retried:
-        qa_badge += f' <span class="badge warn">{retried} drawn again after the renderer\'s server came back</span>'
+    if report.redrawn:
+        qa_badge += f' <span class="badge warn">{report.redrawn} drawn again after the renderer\'s server came back</span>'
     if report.withheld:
         qa_badge += f' <span class="badge warn">{report.withheld} withheld by the safety gate ({html.escape(report.safety)})</span>'
 
