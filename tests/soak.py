@@ -319,7 +319,9 @@ def check_folder(outputs: Path, stem: str, audio: Path, seconds: float) -> list[
     if abs(frames - round(seconds * fps)) > 1 or abs(duration - seconds) > 0.1:
         problems.append(f"{stem}: video {frames} frames / {duration:.2f}s for a {seconds:.2f}s song")
     seen = cut_visibility(scene_scores(out.video), plan_frames(analysis, shots, PRESETS["fast"].assemble))
-    if seen["hard_cuts"] and seen["hard_seen"] < 0.8 * seen["hard_cuts"]:
+    # one cut in five may land between two pictures too alike for the scene-change score, and one
+    # cut in any song: a three-cut song with one such pair is 2 of 3, not a broken folder
+    if seen["hard_cuts"] - seen["hard_seen"] > max(1, 0.2 * seen["hard_cuts"]):
         problems.append(f"{stem}: {seen['hard_seen']} of {seen['hard_cuts']} planned cuts seen in the picture")
     return problems
 
