@@ -32,6 +32,7 @@ from schemas.shots import ShotList
 from songflow.core.config import MODEL_STAGES, PipelineConfig, from_env
 from songflow.core.errors import InputError
 from songflow.core.store import SongOutputs
+from stages.animate_shots import continuity_targets, sung_spans
 from stages.assemble import plan_frames
 from stages.qa_keyframes import qa_report
 from stages.render_keyframes import keyframe_name
@@ -282,10 +283,16 @@ def _motion(analysis, shots: ShotList, chosen: list[Path], style: StyleBible, cf
         progress = create_progress_artifact(0.0, key=artifact_key(out, "motion-progress"), description="Image-to-video clips")
         made = []
         # A model moved by audio hears the song under each clip, from the clip's first frame (a
-        # transition's lead-in before the shot's own first frame).
-        song = Path(analysis.audio_path) if motion_capabilities(cfg.render.motion).audio else None
-        for i, (shot, keyframe, f) in enumerate(zip(shots.shots, chosen, frames.shots)):
-            args = (shot, keyframe, f.count, style, cfg, out) + ((song, (f.first - f.lead) / cfg.assemble.fps) if song else ())
+        # transition's lead-in before the shot's own first frame); one that does lip-sync hears a
+        # lip-sync shot's voice during the song's sung spans.
+        caps = motion_capabilities(cfg.render.motion)
+        song = Path(analysis.audio_path) if caps.audio or caps.lip_sync else None
+        sung = sung_spans(analysis) if caps.lip_sync else None
+        # continuity: a shot's clip ends on the next shot's keyframe within a scene
+        # (check_settings refused continuity before the run for a motion model that cannot end on a frame)
+        ends = continuity_targets(shots.shots, chosen) if cfg.render.motion_continuity else [None] * len(chosen)
+        for i, (shot, keyframe, f, last) in enumerate(zip(shots.shots, chosen, frames.shots, ends)):
+            args = (shot, keyframe, f.count, style, cfg, out, song, (f.first - f.lead) / cfg.assemble.fps if song else None, sung, last)
             clip = motion_task.with_options(**fresh)(*args)
             if clip.clip and not (out.root / clip.clip).is_file():
                 clip = motion_task.with_options(refresh_cache=True)(*args)

@@ -126,7 +126,8 @@ def qa_task(
     **RETRIES,
 )
 def motion_task(
-    shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, song: Path | None = None, start: float | None = None
+    shot: Shot, keyframe: Path, frames: int, style: StyleBible, cfg: PipelineConfig, out: SongOutputs, song: Path | None = None, start: float | None = None,
+    sung: list[tuple[float, float]] | None = None, last_keyframe: Path | None = None,
 ) -> ShotClip:
     qa = cfg.model_for("qa")
     sees = cfg.qa.look != "never" and MODELS.sees_images(qa.id)  # a vision model looks at the clip's frames
@@ -138,6 +139,7 @@ def motion_task(
         return animate_shot(
             shot, keyframe, load_motion(cfg.render), out.root, frames=frames, cfg=cfg.assemble, style=style,
             safety=load_safety(cfg.render), safety_threshold=cfg.render.safety_threshold, review=review if sees else None, song=song, start=start,
+            sung=sung, last_keyframe=last_keyframe,
         )
 
 

@@ -82,11 +82,15 @@ def native_frames(frames: int, fps: int, caps: Capabilities) -> int:
     return n
 
 
-def retime(native: int, native_fps: float, frames: int, fps: int, *, slow: bool = True) -> list[int]:
+def retime(native: int, native_fps: float, frames: int, fps: int, *, slow: bool = True, ends: bool = False) -> list[int]:
     """For each of `frames` output frames at `fps`, the native frame it shows: the clip plays at its
     own speed and its surplus is trimmed; a clip shorter than the shot (the model's longest) is
     slowed to fill it, or with `slow=False` (a clip moved by its audio: slowing would break the
-    sync) holds its last frame. Either way the shot keeps exactly `frames` frames."""
+    sync) holds its last frame. With `ends` (a clip that ends on the next shot's keyframe) the clip
+    is spread over the shot from its first frame to its last, whatever its surplus. Either way the
+    shot keeps exactly `frames` frames."""
+    if ends:
+        return [round(i * (native - 1) / max(1, frames - 1)) for i in range(frames)]
     if native / native_fps >= frames / fps - 1e-9 or not slow:
         return [min(native - 1, int(i * native_fps / fps + 1e-9)) for i in range(frames)]
     return [min(native - 1, int(i * native / frames)) for i in range(frames)]
@@ -110,8 +114,14 @@ def capabilities(renderer_id: str) -> Capabilities:
 
 def check_renderer(cfg: RenderConfig) -> Capabilities:
     """Fail before the run starts with one line when the renderer or the motion model cannot be
-    used here (unknown id, missing package or folder, a model of the wrong kind)."""
-    motion_capabilities(cfg.motion)
+    used here (unknown id, missing package or folder, a model of the wrong kind, continuity asked
+    of a motion model that cannot end a clip on a given frame)."""
+    motion = motion_capabilities(cfg.motion)
+    if cfg.motion_continuity and not (motion and motion.last_frame):
+        raise InputError(
+            f"render.motion_continuity needs a motion model that ends a clip on a given frame; {cfg.motion} does not "
+            "(diffusers: a Wan first-last-frame checkpoint such as Wan-AI/Wan2.1-FLF2V-14B-720P-diffusers; comfyui: a 'songflow last frame' node)"
+        )
     return capabilities(cfg.renderer)
 
 

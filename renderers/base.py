@@ -48,12 +48,14 @@ class Capabilities:
     fps: float | None = None  # its native frame rate (video)
     max_frames: int | None = None
     audio: bool = False  # its clips are driven by the shot's own audio (trimmed to the shot, never slowed)
+    lip_sync: bool = False  # a lip-sync shot (a singer on a sung line) is moved by its voice
+    last_frame: bool = False  # a clip can end on a given picture (the next shot's keyframe: continuity)
 
     def describe(self) -> str:
         parts = ["reference pictures" if self.references else "no reference pictures"]
         if self.video:
             parts.append(f"video at {self.fps:g} fps in {self.frame_step}k+{self.frame_offset} frames" + (f", at most {self.max_frames}" if self.max_frames else "")
-                         + (", moved by the shot's audio" if self.audio else ""))
+                         + (", moved by the shot's audio" if self.audio else "") + (", lip-sync for sung shots" if self.lip_sync else "") + (", ends on a given last frame" if self.last_frame else ""))
         else:
             parts.append("stills only")
         return ", ".join(parts)
@@ -67,11 +69,14 @@ class Motion(abc.ABC):
 
     @abc.abstractmethod
     def animate(
-        self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio: ShotAudio | None = None
+        self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio: ShotAudio | None = None,
+        voice: ShotAudio | None = None, last: Image.Image | None = None,
     ) -> list[Image.Image]:
         """`frames` pictures (its native frame count, `capabilities.frame_step` * k +
         `frame_offset`) moving from `keyframe`, at its native frame rate; a model whose
-        capabilities take `audio` gets the song's samples under the clip."""
+        capabilities take `audio` gets the song's samples under the clip, and one that does
+        `lip_sync` gets a lip-sync shot's `voice` (the voice stem, silent outside the sung lines),
+        and one that takes a `last_frame` ends the clip on `last` (the next shot's keyframe)."""
 
 
 class Renderer(abc.ABC):

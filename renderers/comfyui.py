@@ -1,6 +1,9 @@
 """A ComfyUI server as a renderer: `comfyui:<base url>#<workflow.json>` for keyframes (--renderer)
 and for moving shots (--motion). Keyframes may name a second workflow, used for shots that have
-reference pictures: `comfyui:<base url>#<plain.json>#<with_references.json>`.
+reference pictures: `comfyui:<base url>#<plain.json>#<with_references.json>`. Motion may name a
+second workflow, used for lip-sync shots (a singer on a sung line; stages/animate_shots.py), which
+gets the shot's voice: `comfyui:<base url>#<motion.json>#<lip_sync.json>` (e.g. Wan2.2-S2V,
+docs/comfyui/wan22_s2v.json).
 
 The workflow is ComfyUI's API format (the UI's "Export (API)"). songflow fills its inputs, found by
 node title (`_meta.title`) or by input name:
@@ -13,6 +16,10 @@ node title (`_meta.title`) or by input name:
                                   (the optional rule says which counts the model makes)
     title "songflow reference[ N]"  LoadImage `image`: a reference picture (uploaded)
     title "songflow keyframe"     LoadImage `image`: the shot's keyframe (moving shots)
+    title "songflow audio"        input `audio` (LoadAudio's): the shot's voice, uploaded as a WAV
+                                  (lip-sync shots; the file name lands there)
+    title "songflow last frame"   LoadImage `image`: the next shot's keyframe, for a clip that ends on
+                                  it (render.motion_continuity; e.g. WanFirstLastFrameToVideo's end_image)
 
 It is queued with POST /prompt, followed on /ws (progress into a Prefect progress artifact when in a
 run), and its pictures are read from /history/{id} and /view: the first still for a keyframe, the
@@ -38,6 +45,7 @@ from pathlib import Path
 from PIL import Image, ImageSequence
 
 from renderers.base import Capabilities, Motion, Renderer, prompt_for
+from renderers.song_audio import ShotAudio, wav_bytes
 from schemas.scenes import StyleBible
 from schemas.shots import Shot
 from songflow.core.config import RenderConfig
@@ -45,7 +53,10 @@ from songflow.core.errors import InputError, SongflowError
 
 log = logging.getLogger(__name__)
 
-SIZE_CLASSES = {"EmptyLatentImage", "EmptySD3LatentImage", "EmptyImage", "EmptyHunyuanLatentVideo", "EmptyLTXVLatentVideo", "WanImageToVideo"}
+SIZE_CLASSES = {
+    "EmptyLatentImage", "EmptySD3LatentImage", "EmptyImage", "EmptyHunyuanLatentVideo", "EmptyLTXVLatentVideo", "WanImageToVideo", "WanSoundImageToVideo",
+    "WanFirstLastFrameToVideo",
+}
 FRAME_INPUTS = ("length", "batch_size", "amount", "frames")
 ANIMATED_SAVERS = {"SaveAnimatedWEBP", "SaveAnimatedPNG"}
 RULE = re.compile(r"(\d+)\s*k\s*\+\s*(\d+)")
@@ -85,6 +96,10 @@ class Workflow:
         return [k for k, _ in sorted(self.titled("songflow reference"), key=lambda kn: kn[1]["_meta"]["title"])]
 
     @property
+    def audio_nodes(self) -> list[str]:
+        return [k for k, _ in self.titled("songflow audio")]
+
+    @property
     def frames_node(self) -> tuple[str, dict] | None:
         found = self.titled("songflow frames")
         return found[0] if found else None
@@ -97,23 +112,29 @@ class Workflow:
         if frames is not None and (m := RULE.search(frames[1]["_meta"]["title"])):
             step, offset = int(m[1]), int(m[2])
         fps = float(savers[0]["inputs"].get("fps", 24)) if savers else 24.0
-        return Capabilities(references=bool(self.reference_nodes), video=video, frame_step=step, frame_offset=offset, fps=fps if video else None)
+        return Capabilities(references=bool(self.reference_nodes), video=video, frame_step=step, frame_offset=offset, fps=fps if video else None,
+                            last_frame=video and bool(self.titled("songflow last frame")))
+
+
+def _split(rest: str, usage: str) -> tuple[str, Workflow, Workflow | None]:
+    """'<base url>#<first.json>[#<second.json>]' -> (base url, first, second); `usage` names the
+    id's form and an example for the one-line error."""
+    url, *paths = rest.split("#")
+    if not url.startswith(("http://", "https://")) or not 1 <= len(paths) <= 2 or not all(paths):
+        raise InputError(f"{usage}, got comfyui:{rest}")
+    return url.rstrip("/"), Workflow.read(paths[0]), Workflow.read(paths[1]) if len(paths) == 2 else None
 
 
 def parse(rest: str) -> tuple[str, Workflow, Workflow | None]:
     """'<base url>#<workflow.json>[#<with_references.json>]' -> (base url, workflow, reference workflow)."""
-    url, *paths = rest.split("#")
-    if not url.startswith(("http://", "https://")) or not 1 <= len(paths) <= 2 or not all(paths):
-        raise InputError(
-            f"a ComfyUI id is comfyui:<base url>#<workflow.json>[#<with_references.json>] (e.g. comfyui:http://127.0.0.1:8188#still.json), got comfyui:{rest}"
-        )
-    plain = Workflow.read(paths[0])
-    with_refs = Workflow.read(paths[1]) if len(paths) == 2 else None
+    url, plain, with_refs = _split(
+        rest, "a ComfyUI id is comfyui:<base url>#<workflow.json>[#<with_references.json>] (e.g. comfyui:http://127.0.0.1:8188#still.json)"
+    )
     if plain.reference_nodes and with_refs is None:
         raise InputError(f"{plain.path} has reference inputs: give a second workflow for shots without references, comfyui:<url>#<plain.json>#{plain.path.name}")
     if with_refs is not None and not with_refs.reference_nodes:
         raise InputError(f"{with_refs.path} has no 'songflow reference' LoadImage node")
-    return url.rstrip("/"), plain, with_refs
+    return url, plain, with_refs
 
 
 def capabilities(rest: str) -> Capabilities:
@@ -125,15 +146,40 @@ def _still_capabilities(plain: Workflow, with_refs: Workflow | None) -> Capabili
     return dataclasses.replace(plain.capabilities(), references=with_refs is not None)
 
 
+def parse_motion(rest: str) -> tuple[str, Workflow, Workflow | None]:
+    """'<base url>#<motion.json>[#<lip_sync.json>]' -> (base url, workflow, lip-sync workflow)."""
+    url, plain, lip_sync = _split(
+        rest, "a ComfyUI motion id is comfyui:<base url>#<motion.json>[#<lip_sync.json>] (e.g. comfyui:http://127.0.0.1:8188#wan_i2v.json)"
+    )
+    if plain.audio_nodes:
+        raise InputError(f"{plain.path} takes audio: name it second, for lip-sync shots, after a workflow for the other shots: comfyui:<url>#<motion.json>#{plain.path.name}")
+    if lip_sync is not None:
+        if not lip_sync.audio_nodes:
+            raise InputError(f"{lip_sync.path} has no 'songflow audio' node for the voice of a lip-sync shot")
+        for node_id in lip_sync.audio_nodes:
+            if "audio" not in lip_sync.graph[node_id].get("inputs", {}):
+                raise InputError(f"{lip_sync.path}: node {node_id} 'songflow audio' has no `audio` input (a LoadAudio node has one)")
+    return url, plain, lip_sync
+
+
 def motion_capabilities(rest: str) -> Capabilities:
-    return _motion_capabilities(parse(rest)[1])
+    _, plain, lip_sync = parse_motion(rest)
+    return _motion_capabilities(plain, lip_sync)
 
 
-def _motion_capabilities(workflow: Workflow) -> Capabilities:
+def _motion_capabilities(workflow: Workflow, lip_sync: Workflow | None = None) -> Capabilities:
     caps = workflow.capabilities()
     if not caps.video:
         raise InputError(f"{workflow.path} makes stills: a --motion workflow needs a 'songflow frames' node or a SaveAnimatedWEBP")
-    return caps
+    if lip_sync is None:
+        return caps
+    sung = lip_sync.capabilities()
+    rule = lambda c: (c.video, c.frame_step, c.frame_offset, c.fps)  # noqa: E731
+    if rule(sung) != rule(caps):
+        raise InputError(
+            f"{lip_sync.path} makes {sung.describe()}, {workflow.path} {caps.describe()}: a lip-sync workflow makes clips of the same frame rule and rate"
+        )
+    return dataclasses.replace(caps, lip_sync=True)
 
 
 class ComfyUIClient:
@@ -158,7 +204,11 @@ class ComfyUIClient:
     def upload(self, picture: Image.Image, name: str) -> str:
         buf = io.BytesIO()
         picture.convert("RGB").save(buf, format="PNG")
-        r = self._call("POST", "/upload/image", files={"image": (name, buf.getvalue(), "image/png")}, data={"overwrite": "true", "type": "input"})
+        return self.upload_file(buf.getvalue(), name, "image/png")
+
+    def upload_file(self, data: bytes, name: str, mime: str) -> str:
+        """A file into the server's input folder (the UI uploads pictures and audio alike); its name there."""
+        r = self._call("POST", "/upload/image", files={"image": (name, data, mime)}, data={"overwrite": "true", "type": "input"})
         if r.status_code != 200:
             raise ComfyUIError(f"ComfyUI refused the upload of {name}: HTTP {r.status_code} {r.text[:200]}")
         body = r.json()
@@ -250,7 +300,8 @@ def describe_errors(body: dict, graph: dict) -> str:
 
 
 def fill(workflow: Workflow, *, prompt: str, negative: str, seed: int, size: tuple[int, int] | None,
-         frames: int | None = None, references: Sequence[str] = (), keyframe: str | None = None) -> dict:
+         frames: int | None = None, references: Sequence[str] = (), keyframe: str | None = None, audio: str | None = None,
+         last_frame: str | None = None) -> dict:
     """A copy of the workflow's graph with songflow's values in their inputs."""
     graph = json.loads(json.dumps(workflow.graph))
     for node_id, node in graph.items():
@@ -272,6 +323,10 @@ def fill(workflow: Workflow, *, prompt: str, negative: str, seed: int, size: tup
             inputs[key] = frames
         if keyframe and title.startswith("songflow keyframe"):
             inputs["image"] = keyframe
+        if audio and title.startswith("songflow audio"):
+            inputs["audio"] = audio
+        if last_frame and title.startswith("songflow last frame"):
+            inputs["image"] = last_frame
     for node_id, name in zip(workflow.reference_nodes, references):
         graph[node_id]["inputs"]["image"] = name
     return graph
@@ -354,17 +409,27 @@ class ComfyUIMotion(Motion):
     name = "comfyui"
 
     def __init__(self, rest: str, cfg: RenderConfig) -> None:
-        self.url, self.workflow, _ = parse(rest)
-        self.capabilities = _motion_capabilities(self.workflow)
+        self.url, self.workflow, self.lip_sync = parse_motion(rest)
+        self.capabilities = _motion_capabilities(self.workflow, self.lip_sync)
         self.cfg = cfg
         self.client = ComfyUIClient(self.url)
         self._lock = threading.Lock()
 
-    def animate(self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio=None) -> list[Image.Image]:
+    def animate(
+        self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio=None, voice: ShotAudio | None = None,
+        last: Image.Image | None = None,
+    ) -> list[Image.Image]:
+        """With `voice` (a lip-sync shot), the lip-sync workflow, the voice uploaded beside the
+        keyframe; with `last`, the picture the clip ends on, where the workflow takes one."""
         size = (self.cfg.motion_width, self.cfg.motion_height) if self.cfg.motion_width and self.cfg.motion_height else None
+        workflow = self.lip_sync if voice is not None and self.lip_sync is not None else self.workflow
         with self._lock:
-            name = self.client.upload(keyframe, f"songflow-key-{shot.index}-{uuid.uuid4().hex[:8]}.png")
-            graph = fill(self.workflow, prompt=prompt_for(shot, style), negative=self.cfg.negative_prompt, seed=seed, size=size, frames=frames, keyframe=name)
+            tag = f"{shot.index}-{uuid.uuid4().hex[:8]}"
+            name = self.client.upload(keyframe, f"songflow-key-{tag}.png")
+            heard = self.client.upload_file(wav_bytes(voice), f"songflow-voice-{tag}.wav", "audio/wav") if workflow is self.lip_sync else None
+            ending = self.client.upload(last, f"songflow-last-{tag}.png") if last is not None and workflow.titled("songflow last frame") else None
+            graph = fill(workflow, prompt=prompt_for(shot, style), negative=self.cfg.negative_prompt, seed=seed, size=size, frames=frames, keyframe=name,
+                         audio=heard, last_frame=ending)
             _, entry = self.client.run(graph, _progress_reporter(f"ComfyUI: clip of shot {shot.index}"))
             made, _ = pictures(self.client, entry, graph, expect=frames)
         if len(made) != frames:

@@ -8,6 +8,8 @@ text-to-image family (Flux.1, SDXL, ...) draws from the first reference by img2i
 
 from __future__ import annotations
 
+import dataclasses
+
 import inspect
 import json
 import logging
@@ -66,26 +68,56 @@ def _import_diffusers():
     return diffusers
 
 
-def pipeline_class_name(source: str) -> str:
-    """The pipeline class a checkpoint declares in its model_index.json (read without the weights)."""
+def _config_file(source: str, name: str) -> Path:
+    """A checkpoint's config file (model_index.json, transformer/config.json ...), without the weights."""
     folder = Path(source).expanduser()
     if folder.is_dir():
-        index = folder / "model_index.json"
-        if not index.is_file():
-            raise InputError(f"{folder} is not a diffusers pipeline folder (no model_index.json)")
-    elif source.startswith((".", "/", "~")) or source.count("/") != 1:
+        path = folder / name
+        if not path.is_file():
+            raise InputError(f"{folder} is not a diffusers pipeline folder (no {name})" if name == "model_index.json" else f"{folder} lacks {name}")
+        return path
+    if source.startswith((".", "/", "~")) or source.count("/") != 1:
         raise InputError(f"renderer folder not found: {source}")
-    else:
-        from huggingface_hub import hf_hub_download
+    from huggingface_hub import hf_hub_download
 
-        try:
-            index = Path(hf_hub_download(source, "model_index.json"))
-        except Exception as exc:  # offline and not cached, unknown repo, gated ...
-            raise InputError(f"cannot read {source}/model_index.json: {str(exc).splitlines()[0]}") from None
     try:
-        return str(json.loads(index.read_text())["_class_name"])
-    except (ValueError, KeyError) as exc:
-        raise InputError(f"{index}: not a pipeline index ({exc})") from None
+        return Path(hf_hub_download(source, name))
+    except Exception as exc:  # offline and not cached, unknown repo, gated ...
+        raise InputError(f"cannot read {source}/{name}: {str(exc).splitlines()[0]}") from None
+
+
+def _read_config(source: str, name: str) -> dict:
+    path = _config_file(source, name)
+    try:
+        config = json.loads(path.read_text())
+    except ValueError as exc:
+        raise InputError(f"{path}: not JSON ({exc})") from None
+    if not isinstance(config, dict):
+        raise InputError(f"{path}: not a config")
+    return config
+
+
+def pipeline_class_name(source: str, index: dict | None = None) -> str:
+    """The pipeline class a checkpoint declares in its model_index.json (read without the weights)."""
+    index = _read_config(source, "model_index.json") if index is None else index
+    if "_class_name" not in index:
+        raise InputError(f"{source}/model_index.json: not a pipeline index (no _class_name)")
+    return str(index["_class_name"])
+
+
+def takes_last_frame(source: str, index: dict) -> bool:
+    """Whether a Wan image-to-video checkpoint can end a clip on a given last frame (`last_image`):
+    with a CLIP image encoder (Wan 2.1) only a first-last-frame transformer can, one whose image
+    embedding has a position table for two images (`pos_embed_seq_len`, Wan2.1-FLF2V-14B-720P); with
+    none (Wan 2.2 I2V-A14B), the last frame conditions the latents alone, which the pipeline takes;
+    Wan 2.2 TI2V-5B (`expand_timesteps`) conditions on the first frame only and ignores it.
+    `index`: the checkpoint's model_index.json."""
+    if index.get("expand_timesteps"):
+        return False
+    encoder = index.get("image_encoder")
+    if not encoder or encoder == [None, None]:
+        return True
+    return _read_config(source, "transformer/config.json").get("pos_embed_seq_len") is not None
 
 
 def family_of(source: str) -> Family:
@@ -116,23 +148,39 @@ VIDEO_FAMILIES: dict[str, VideoFamily] = {
     ),
     # LTX-2 (Lightricks): video and audio in one transformer; clips of 8k+1 frames at the frame rate
     # asked (the video's), up to 20 s; sides in multiples of 32. songflow holds the audio branch on
-    # the shot's own audio (renderers/song_audio.py), so the motion follows the music.
+    # the shot's own audio (renderers/song_audio.py), so the motion follows the music; a lip-sync
+    # shot's audio is its voice alone, so a singer's mouth follows the words.
     "LTX2ImageToVideoPipeline": VideoFamily(
-        Capabilities(references=False, video=True, frame_step=8, frame_offset=1, fps=24.0, max_frames=481, audio=True), 30, 3.0, (768, 512),
+        Capabilities(references=False, video=True, frame_step=8, frame_offset=1, fps=24.0, max_frames=481, audio=True, lip_sync=True), 30, 3.0, (768, 512),
         multiple=32,
     ),
 }
+
+# Wan 2.2 TI2V-5B (`expand_timesteps` in its model_index.json): the same pipeline class at 24 fps,
+# clips of 4k+1 frames up to 121 (5 s), 1280x704, sides in multiples of 32 (its VAE is 16x).
+WAN_TI2V_5B = VideoFamily(
+    Capabilities(references=False, video=True, frame_step=4, frame_offset=1, fps=24.0, max_frames=121), 50, 5.0, (1280, 704), multiple=32,
+)
+LAST_FRAME_FAMILIES = {"WanImageToVideoPipeline"}  # `last_image`, where the checkpoint takes it (takes_last_frame)
 
 VIDEO_NEGATIVE = "static, frozen frame, blurry, distorted, morphing faces, extra limbs, text, watermark"
 
 
 def video_family_of(source: str) -> VideoFamily:
+    """The checkpoint's image-to-video family; a Wan checkpoint's capabilities say whether it takes
+    a last frame (`takes_last_frame`)."""
     _import_diffusers()
-    name = pipeline_class_name(source)
+    index = _read_config(source, "model_index.json")
+    name = pipeline_class_name(source, index)
     if name not in VIDEO_FAMILIES:
         hint = " (a still-image model: use it with --renderer)" if name in FAMILIES else ""
         raise InputError(f"{source} is a {name}{hint}; diffusers image-to-video models: {', '.join(VIDEO_FAMILIES)}")
-    return VIDEO_FAMILIES[name]
+    family = VIDEO_FAMILIES[name]
+    if name == "WanImageToVideoPipeline" and index.get("expand_timesteps"):
+        family = WAN_TI2V_5B  # same pipeline class, its own rate and size
+    if name in LAST_FRAME_FAMILIES and takes_last_frame(source, index):
+        family = dataclasses.replace(family, capabilities=dataclasses.replace(family.capabilities, last_frame=True))
+    return family
 
 
 def load_pipeline(source: str, *, offload: bool):
@@ -239,15 +287,22 @@ class DiffusersMotion(_Pipeline, Motion):
 
     def __init__(self, source: str, cfg: RenderConfig) -> None:
         super().__init__(source, cfg, video_family_of(source))
+        # Wan2.1-FLF2V: the image embedding's position table is for two images, so a clip with no
+        # last frame of its own (continuity off, or a scene's last shot) ends on its own keyframe.
+        transformer = getattr(self.pipe, "transformer", None)
+        self.two_images = transformer is not None and transformer.config.get("pos_embed_seq_len") is not None
 
     @property
     def draw_size(self) -> tuple[int, int]:
         return self._size(self.cfg.motion_width, self.cfg.motion_height)
 
     def animate(
-        self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio: ShotAudio | None = None
+        self, shot: Shot, keyframe: Image.Image, *, frames: int, seed: int, style: StyleBible | None = None, audio: ShotAudio | None = None,
+        voice: ShotAudio | None = None, last: Image.Image | None = None,
     ) -> list[Image.Image]:
         import torch
+
+        audio = voice if voice is not None else audio
 
         w, h = self.draw_size
         kwargs: dict = {
@@ -263,6 +318,10 @@ class DiffusersMotion(_Pipeline, Motion):
         }
         if self.family.negative and "negative_prompt" in self.takes:
             kwargs["negative_prompt"] = VIDEO_NEGATIVE
+        if last is None and self.two_images:  # a first-last-frame model always takes two pictures: it returns to its own
+            last = keyframe
+        if last is not None and self.capabilities.last_frame:
+            kwargs["last_image"] = last.convert("RGB").resize((w, h), Image.LANCZOS)
         if self.capabilities.audio and "frame_rate" in self.takes:
             kwargs["frame_rate"] = self.capabilities.fps
         held = None

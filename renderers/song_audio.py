@@ -60,6 +60,17 @@ def shot_audio(song: Path, start: float, seconds: float) -> ShotAudio:
     return ShotAudio(samples=np.ascontiguousarray(data), rate=rate, start=first / rate)
 
 
+def wav_bytes(audio: ShotAudio) -> bytes:
+    """`audio` as a 16-bit PCM WAV file, the same bytes each time for the same samples."""
+    import io
+
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, np.clip(audio.samples.T, -1.0, 1.0), audio.rate, format="WAV", subtype="PCM_16")
+    return buf.getvalue()
+
+
 def ltx2_mel(samples: np.ndarray, rate: int, *, target_rate: int = 16000, hop: int = 160, mels: int = 64):
     """The log-mel LTX-2's audio VAE encodes, as the reference computes it (above): stereo
     (a mono song copied to both channels) at `target_rate`; a tensor [1, 2, frames, mels]."""

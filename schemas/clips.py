@@ -29,6 +29,15 @@ class ShotClip(Strict):
     review: list[FrameReview] = Field(default_factory=list, description="A vision model's look at the clip's first, middle and last frames.")
     audio_start: float | None = Field(None, ge=0, description="Where the song's audio that moved the clip starts (seconds; a model moved by audio).")
     audio_seconds: float | None = Field(None, ge=0, description="How much of the song's audio moved the clip (the clip the model made).")
+    voice: list[tuple[float, float]] = Field(
+        default_factory=list, description="A lip-sync shot's sung spans (song seconds) whose voice moved the clip; empty for other shots."
+    )
+    voice_audio: str | None = Field(None, description="The voice the clip was moved by, a WAV (relative path; lip-sync shots).")
+    last_keyframe: str | None = Field(None, description="The next shot's keyframe the clip ends on (relative path; continuity), or null.")
+
+    @property
+    def voice_seconds(self) -> float:
+        return sum(b - a for a, b in self.voice)
 
 
 class ClipReport(Strict):

@@ -4,6 +4,7 @@ stills, references, clips, progress, a node error, a server that goes away, and 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from pathlib import Path
@@ -21,7 +22,7 @@ from songflow.core.errors import InputError
 from tests.comfyui_server import bundled_comfyui, comfyui_server, stop
 
 WORKFLOWS = Path(__file__).parent / "data" / "comfyui"
-STILL, STILL_REF, MOTION, BROKEN = (WORKFLOWS / f"{n}.json" for n in ("still", "still_reference", "motion", "broken"))
+STILL, STILL_REF, MOTION, LIP_SYNC, BROKEN = (WORKFLOWS / f"{n}.json" for n in ("still", "still_reference", "motion", "lip_sync", "broken"))
 needs_server = pytest.mark.skipif(bundled_comfyui() is None, reason="ComfyUI is not installed here (make comfyui)")
 
 
@@ -59,6 +60,21 @@ def test_workflow_ids_and_capabilities_are_read_before_the_run(tmp_path):
             capabilities(rid)
     with pytest.raises(InputError, match="makes stills"):
         motion_capabilities(f"comfyui:{url}#{STILL}")
+    assert not motion.lip_sync and motion_capabilities(f"comfyui:{url}#{MOTION}#{LIP_SYNC}").lip_sync
+    no_input = tmp_path / "no_input.json"
+    graph = Workflow.read(LIP_SYNC).graph
+    no_input.write_text(json.dumps({**graph, "6": {**graph["6"], "inputs": {"image": "x.png"}}}))
+    slow = tmp_path / "slow.json"
+    slow.write_text(json.dumps({**graph, "5": {**graph["5"], "inputs": {**graph["5"]["inputs"], "fps": 25.0}}}))
+    for rid, message in (
+        (f"comfyui:{url}#{LIP_SYNC}", "takes audio: name it second, for lip-sync shots"),
+        (f"comfyui:{url}#{MOTION}#{MOTION}", "has no 'songflow audio' node"),
+        (f"comfyui:{url}#{MOTION}#{no_input}", "has no `audio` input"),
+        (f"comfyui:{url}#{MOTION}#{slow}", "a lip-sync workflow makes clips of the same frame rule and rate"),
+        (f"comfyui:{url}#{MOTION}#{LIP_SYNC}#{LIP_SYNC}", "a ComfyUI motion id is"),
+    ):
+        with pytest.raises(InputError, match=message):
+            motion_capabilities(rid)
 
 
 def test_songflow_values_land_in_the_workflows_inputs():
@@ -68,6 +84,34 @@ def test_songflow_values_land_in_the_workflows_inputs():
     assert graph["5"]["inputs"]["model"] == ["9", 0]  # links are never overwritten
     clip = fill(Workflow.read(MOTION), prompt="p", negative="n", seed=5, size=None, frames=17, keyframe="k.png")
     assert clip["3"]["inputs"]["amount"] == 17 and clip["1"]["inputs"]["image"] == "k.png"
+    sung = fill(Workflow.read(LIP_SYNC), prompt="p", negative="n", seed=5, size=None, frames=17, keyframe="k.png", audio="v.wav")
+    assert sung["6"]["inputs"]["audio"] == "v.wav" and sung["4"]["inputs"]["amount"] == 17
+
+
+def test_the_example_workflows_are_read_as_what_they_make():
+    """docs/comfyui: the Wan 2.1 I2V clip, its Wan2.2-S2V lip-sync partner (same frame rule and rate),
+    and the Wan2.1 first-last-frame clip that ends on the next keyframe (they need weights: not run here)."""
+    docs, url = Path(__file__).parents[1] / "docs" / "comfyui", "http://127.0.0.1:9"
+    caps = motion_capabilities(f"comfyui:{url}#{docs / 'wan21_i2v.json'}#{docs / 'wan22_s2v.json'}")
+    assert caps.lip_sync and not caps.last_frame and (caps.frame_step, caps.frame_offset, caps.fps) == (4, 1, 16.0)
+    assert motion_capabilities(f"comfyui:{url}#{docs / 'wan21_flf2v.json'}").last_frame
+    s2v = fill(Workflow.read(docs / "wan22_s2v.json"), prompt="p", negative="n", seed=9, size=(640, 368), frames=45, keyframe="k.png", audio="v.wav")
+    sound = next(n for n in s2v.values() if n["class_type"] == "WanSoundImageToVideo")
+    assert (sound["inputs"]["length"], sound["inputs"]["width"], sound["inputs"]["height"]) == (45, 640, 368)
+    assert next(n for n in s2v.values() if n["class_type"] == "LoadAudio")["inputs"]["audio"] == "v.wav"
+
+
+def test_a_workflow_with_a_last_frame_node_takes_the_next_keyframe(tmp_path):
+    graph = Workflow.read(MOTION).graph
+    flf = tmp_path / "flf.json"
+    flf.write_text(json.dumps({**graph, "9": {"class_type": "LoadImage", "inputs": {"image": "none.png"}, "_meta": {"title": "songflow last frame"}}}))
+    assert not motion_capabilities(f"comfyui:http://127.0.0.1:9#{MOTION}").last_frame
+    assert motion_capabilities(f"comfyui:http://127.0.0.1:9#{flf}").last_frame
+    check_renderer(RenderConfig(motion=f"comfyui:http://127.0.0.1:9#{flf}", motion_continuity=True))
+    with pytest.raises(InputError, match="needs a motion model that ends a clip on a given frame"):
+        check_renderer(RenderConfig(motion=f"comfyui:http://127.0.0.1:9#{MOTION}", motion_continuity=True))
+    filled = fill(Workflow.read(flf), prompt="p", negative="n", seed=5, size=None, frames=17, keyframe="k.png", last_frame="next.png")
+    assert filled["9"]["inputs"]["image"] == "next.png" and filled["1"]["inputs"]["image"] == "k.png"
 
 
 @needs_server
@@ -126,17 +170,27 @@ def test_a_server_that_goes_away_is_a_transient_error(tmp_path):
 
 @needs_server
 def test_the_flow_renders_and_animates_through_comfyui(e2e, comfy, tmp_path):
-    """The short song's stages 1-3 (from the end-to-end run), keyframes and clips from ComfyUI: the
-    scenes' later shots use the reference workflow, every clip has its planned frames, the video is
-    whole and the timing rules hold."""
-    from schemas import QAReport, ShotList
+    """The short song's stages 1-3 (from the end-to-end run), with every subject made 'the singer at
+    the microphone' in close-up; keyframes and clips from ComfyUI: the scenes' later shots use the
+    reference workflow; the shots on the song's sung lines use the lip-sync workflow, their voice
+    uploaded beside the keyframe (read back through the server's file API: the same WAV, the clip's
+    span of the song, silent outside the sung lines), the others the plain one; every clip has its
+    planned frames, the video is whole and the report card says which shots lip-sync."""
+    import httpx
+    import soundfile as sf
+
+    from schemas import QAReport, ShotList, SongAnalysis
     from schemas.clips import ClipReport
     from tests.conftest import first_stages, rerun_from_render
 
     outputs = tmp_path / "outputs"
     out = first_stages(e2e, outputs)
+    planned = out.load("shots", ShotList)
+    singing = planned.model_copy(update={"shots": [s.model_copy(update={"subject": "the singer at the microphone", "shot_size": "close_up"}) for s in planned.shots]})
+    out.save("shots", singing)
+    before = set(httpx.get(f"{comfy}/history").json())
     state = rerun_from_render(
-        e2e, outputs, renderer=f"comfyui:{comfy}#{STILL}#{STILL_REF}", motion=f"comfyui:{comfy}#{MOTION}",
+        e2e, outputs, renderer=f"comfyui:{comfy}#{STILL}#{STILL_REF}", motion=f"comfyui:{comfy}#{MOTION}#{LIP_SYNC}",
         settings={"render.draw_width": "320", "render.draw_height": "180", "render.motion_width": "320", "render.motion_height": "180"},
     )
     assert state.is_completed(), state.message
@@ -148,6 +202,44 @@ def test_the_flow_renders_and_animates_through_comfyui(e2e, comfy, tmp_path):
         with av.open(str(out.root / c.clip)) as container:
             assert sum(1 for _ in container.decode(container.streams.video[0])) == c.frames
     assert (out.root / "report.html").is_file() and out.video.is_file()
+
+    # lip-sync: exactly the shots that show at least 0.5 s of a sung line
+    lines = [(line.start, line.end) for section in out.load("analysis", SongAnalysis).sections for line in section.lyrics]
+    assert len(lines) == 2
+    for c in clips.shots:
+        window = (c.audio_start, c.audio_start + c.frames / clips.fps) if c.audio_start is not None else None
+        assert all(any(a - 1e-3 <= x < y <= b + 1e-3 for a, b in lines) for x, y in c.voice)  # voice only on sung lines
+        if window:
+            assert all(window[0] - 1e-3 <= x < y <= window[1] + 1e-3 for x, y in c.voice)
+    sung = [c for c in clips.shots if c.voice]
+    plain = [c for c in clips.shots if not c.voice]
+    assert sung and plain and all(c.voice_seconds >= 0.5 for c in sung)
+    uploads = {}
+    for prompt_id, entry in httpx.get(f"{comfy}/history").json().items():
+        graph = entry["prompt"][2]
+        if prompt_id not in before and any(n["class_type"] == "RepeatImageBatch" for n in graph.values()):
+            audio = [n["inputs"]["audio"] for n in graph.values() if n.get("_meta", {}).get("title", "").startswith("songflow audio")]
+            uploads[graph["1"]["inputs"]["image"].split("-")[2]] = audio[0] if audio else None
+    assert {int(k) for k, v in uploads.items() if v} == {c.shot_index for c in sung}  # the plain shots took the plain workflow
+    html_page = (out.root / "report.html").read_text()
+    for c in sung:
+        local = (out.root / c.voice_audio).read_bytes()
+        served = httpx.get(f"{comfy}/view", params={"filename": uploads[str(c.shot_index)], "type": "input"})
+        assert served.status_code == 200 and served.content == local  # the upload reached the server whole
+        voice, rate = sf.read(out.root / c.voice_audio, always_2d=True)
+        assert abs(len(voice) / rate - c.native_frames / c.native_fps) < 1 / rate and c.audio_seconds == pytest.approx(len(voice) / rate)
+        t = c.audio_start + np.arange(len(voice)) / rate
+        inside = np.any([(t >= a + 0.03) & (t < b - 0.03) for a, b in c.voice], axis=0)
+        outside = ~np.any([(t >= a - 1e-3) & (t < b + 1e-3) for a, b in c.voice], axis=0)
+        assert np.abs(voice[outside]).max(initial=0) == 0 and np.sqrt(np.mean(voice[inside] ** 2)) > 0.01
+        spans = ", ".join(f"{a:.2f}–{b:.2f} s" for a, b in c.voice)
+        assert f"lip-sync, {c.voice_seconds:.1f} s of voice ({spans})" in html_page
+        with av.open(str(out.root / c.clip)) as container:  # the lip-sync workflow's clip (it inverts)
+            middle = next(f for i, f in enumerate(container.decode(container.streams.video[0])) if i == c.frames // 2).to_ndarray(format="rgb24")
+        with Image.open(out.root / c.keyframe) as key:
+            key_mean = np.asarray(key.convert("RGB"), dtype=float).mean()
+        assert abs(middle.mean() - (255 - key_mean)) < 20
+    assert all(c.voice_audio is None and c.audio_start is None for c in plain)
 
 
 @needs_server

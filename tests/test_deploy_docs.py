@@ -85,3 +85,31 @@ def test_a_wrong_job_variable_is_refused(pools, tmp_path):
     done = prefect(pools, "deploy", "--all", "--prefect-file", str(wrong))
     assert done.returncode != 0
     assert "Validation failed for field 'volumes'" in done.stdout + done.stderr
+
+
+def test_the_gpu_video_deployments_hold_one_pipeline_per_gpu_with_valid_settings(pools):
+    """docs/deploy/gpu-video.yaml: one deployment per card class (24, 80, 141 GB), each a pod with one
+    GPU and host memory for the offloaded components, whose songflow settings are valid ones."""
+    from prefect.utilities.templating import apply_values
+
+    from songflow.core.config import from_env
+
+    path = DEPLOY / "gpu-video.yaml"
+    done = prefect(pools, "deploy", "--all", "--prefect-file", str(path))
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    specs = yaml.safe_load(path.read_text())["deployments"]
+    assert [s["name"] for s in specs] == ["songflow-video-24gb", "songflow-video-80gb", "songflow-video-141gb"]
+    for spec in specs:
+        stored = deployment(f"songflow/{spec['name']}")
+        assert stored["job_variables"] == spec["work_pool"]["job_variables"]
+        template = stored["template"]
+        values = {k: v["default"] for k, v in template["variables"]["properties"].items() if "default" in v}
+        values.update(stored["job_variables"])
+        container = apply_values(template["job_configuration"], values)["job_manifest"]["spec"]["template"]["spec"]["containers"][0]
+        assert container["resources"]["limits"]["nvidia.com/gpu"] == 1 and container["resources"]["requests"]["memory"] == "64Gi"
+        params = spec["parameters"]
+        cfg = from_env(params["preset"], settings=params["settings"], renderer=params["renderer"], motion=params["motion"])
+        assert cfg.render.motion == params["motion"] and cfg.render.motion_width % 16 == 0 and cfg.render.motion_height % 16 == 0
+    render = {s["name"]: from_env("default", settings=s["parameters"]["settings"]).render for s in specs}
+    assert {k: (r.offload, r.motion_continuity) for k, r in render.items()} == {
+        "songflow-video-24gb": (True, False), "songflow-video-80gb": (True, True), "songflow-video-141gb": (False, False)}

@@ -21,7 +21,7 @@ from tests.conftest import first_stages, rerun_from_render  # noqa: E402
 from renderers import motion_capabilities, native_frames, retime  # noqa: E402
 from schemas.clips import ClipReport  # noqa: E402
 from stages.assemble import plan_frames  # noqa: E402
-from tests.tiny_diffusion import flux1, flux2_klein, offline_hub, wan_i2v  # noqa: E402,F401  (offline_hub: autouse)
+from tests.tiny_diffusion import flux1, flux2_klein, offline_hub, wan_flf2v, wan_i2v  # noqa: E402,F401  (offline_hub: autouse)
 
 DRAW = {"render.draw_width": "96", "render.draw_height": "64"}  # the tiny model draws small; keyframes are 1280x720
 
@@ -55,6 +55,11 @@ def tiny_flux1(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_wan(tmp_path_factory):
     return wan_i2v(tmp_path_factory.mktemp("pipelines") / "tiny-wan-i2v")
+
+
+@pytest.fixture(scope="session")
+def tiny_wan_flf(tmp_path_factory):
+    return wan_flf2v(tmp_path_factory.mktemp("pipelines") / "tiny-wan-flf2v")
 
 
 def _shot(**kw) -> Shot:
@@ -132,6 +137,78 @@ def test_clip_lengths_follow_the_models_frame_rule_and_keep_the_shots_frames(tin
         if n < 81:  # the clip covers the shot at its own speed: frame i shows the picture of time i/24
             assert n / 16.0 >= frames / 24 and (n - 4) / 16.0 < frames / 24
             assert all(abs(k / 16.0 - i / 24) < 1 / 16 for i, k in enumerate(shown))
+
+
+def test_continuity_ends_a_clip_on_the_next_shots_keyframe(tiny_wan, tiny_wan_flf, tmp_path, monkeypatch):
+    """A first-last-frame Wan (its image embedding has a position table for two images) takes the
+    next shot's keyframe as the clip's last frame: the pipeline gets it, its CLIP encoder sees both
+    pictures, the clip keeps the shot's frames from its first native frame to its last; a plain
+    Wan 2.1 I2V (an image encoder, no such table) cannot, and asking it for continuity is one line."""
+    import torch
+    from diffusers import WanImageToVideoPipeline
+
+    from renderers import check_renderer, load_motion
+    from songflow.core.config import RenderConfig
+    from stages.animate_shots import animate_shot, continuity_targets
+
+    assert not motion_capabilities(f"diffusers:{tiny_wan}").last_frame and motion_capabilities(f"diffusers:{tiny_wan_flf}").last_frame
+    with pytest.raises(InputError, match="needs a motion model that ends a clip on a given frame"):
+        check_renderer(RenderConfig(motion=f"diffusers:{tiny_wan}", motion_continuity=True))
+    with pytest.raises(InputError, match="needs a motion model that ends a clip on a given frame"):
+        check_renderer(RenderConfig(motion_continuity=True))  # kenburns
+    check_renderer(RenderConfig(motion=f"diffusers:{tiny_wan_flf}", motion_continuity=True))
+
+    keys = [tmp_path / "keyframes" / f"shot_{i}.png" for i in range(5)]
+    keys[0].parent.mkdir()
+    for i, key in enumerate(keys):
+        Image.new("RGB", (64, 48), (40 * i, 200 - 30 * i, 90)).save(key)
+    scenes = [_shot(index=i, scene_index=s) for i, s in enumerate([0, 0, 1, 1, 1])]
+    assert continuity_targets(scenes, keys) == [keys[1], None, keys[3], keys[4], None]  # a new scene's cut stays a cut
+
+    real, calls, seen = WanImageToVideoPipeline.__call__, [], []
+    monkeypatch.setattr(WanImageToVideoPipeline, "__call__", lambda self, *a, **kw: calls.append(kw) or real(self, *a, **kw))
+    cfg = RenderConfig(motion=f"diffusers:{tiny_wan_flf}", motion_width=64, motion_height=48, motion_steps=2, motion_continuity=True)
+    motion = load_motion(cfg)
+    import stages.animate_shots as stage
+
+    spread = []
+    monkeypatch.setattr(stage, "retime", lambda *a, **kw: spread.append(kw["ends"]) or retime(*a, **kw))
+    hook = motion.pipe.image_encoder.register_forward_pre_hook(lambda m, args, kwargs: seen.append(kwargs["pixel_values"].shape[0]), with_kwargs=True)
+    try:
+        ended = animate_shot(scenes[0], keys[0], motion, tmp_path, frames=30, last_keyframe=keys[1])
+        plain = animate_shot(scenes[1], keys[1], motion, tmp_path, frames=30)
+    finally:
+        hook.remove()
+    assert seen == [2, 2] and spread == [True, False]  # the first and the last picture, each time
+    for call, key in zip(calls, (keys[1], keys[1])):  # a scene's last shot: an FLF model returns to its own keyframe
+        with Image.open(key) as want:
+            assert np.array_equal(np.asarray(call["last_image"]), np.asarray(want.convert("RGB").resize((64, 48), Image.LANCZOS)))
+    assert ended.last_keyframe == "keyframes/shot_1.png" and plain.last_keyframe is None
+    assert ended.native_frames == 21 and ended.clip and plain.clip
+    with av.open(str(tmp_path / ended.clip)) as container:
+        assert sum(1 for _ in container.decode(container.streams.video[0])) == 30
+    shown = retime(21, 16.0, 30, 24, ends=True)  # spread from the first native frame to the last
+    assert shown[0] == 0 and shown[-1] == 20 and shown == sorted(shown) and len(shown) == 30
+    assert torch.is_tensor(motion.pipe.transformer.condition_embedder.image_embedder.pos_embed)
+
+
+def test_a_wan_checkpoints_configs_say_its_rate_and_whether_it_takes_a_last_frame(tiny_wan, tmp_path):
+    """Read from model_index.json and transformer/config.json, without the weights: Wan 2.2 I2V-A14B
+    (no image encoder) takes a last frame; TI2V-5B (`expand_timesteps`) makes 24 fps clips up to 121
+    frames and takes none."""
+    import shutil
+
+    def variant(name: str, **index) -> Path:
+        folder = tmp_path / name
+        shutil.copytree(tiny_wan, folder, ignore=shutil.ignore_patterns("*.safetensors", "*.bin"))
+        config = json.loads((folder / "model_index.json").read_text())
+        (folder / "model_index.json").write_text(json.dumps({**config, **index}))
+        return folder
+
+    a14b = motion_capabilities(f"diffusers:{variant('a14b', image_encoder=[None, None], image_processor=[None, None])}")
+    ti2v = motion_capabilities(f"diffusers:{variant('ti2v', image_encoder=[None, None], image_processor=[None, None], expand_timesteps=True)}")
+    assert a14b.last_frame and (a14b.fps, a14b.max_frames) == (16.0, 81)
+    assert not ti2v.last_frame and (ti2v.fps, ti2v.max_frames, ti2v.frame_step) == (24.0, 121, 4)
 
 
 def test_the_flow_draws_its_keyframes_with_a_diffusers_pipeline(e2e, tiny_klein, tmp_path, spy):

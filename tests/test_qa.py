@@ -161,7 +161,7 @@ def test_a_vision_model_looks_at_a_clips_first_middle_and_last_frames(tmp_path):
         name = "drift"
         capabilities = Capabilities(video=True, frame_step=4, frame_offset=1, fps=16.0, max_frames=81)
 
-        def animate(self, shot, keyframe, *, frames, seed, style=None, audio=None):
+        def animate(self, shot, keyframe, *, frames, seed, style=None, audio=None, voice=None, last=None):
             grey = Image.new("RGB", keyframe.size, (128, 128, 128))
             return [Image.blend(keyframe, grey, 0.3 * k / max(1, frames - 1)) for k in range(frames)]
 

@@ -106,9 +106,12 @@ def flux1(folder: Path) -> Path:
     return folder
 
 
-def wan_i2v(folder: Path) -> Path:
+def wan_i2v(folder: Path, *, last_frame: bool = False) -> Path:
     """Wan 2.1 image-to-video: a T5 text encoder, a CLIP vision encoder for the first frame, a
-    2-layer 3D transformer and a small causal video VAE (4x in time: clips of 4k+1 frames)."""
+    2-layer 3D transformer and a small causal video VAE (4x in time: clips of 4k+1 frames). With
+    `last_frame`, a first-last-frame transformer (Wan2.1-FLF2V): its image embedding has a position
+    table for the two images' CLIP tokens (2 x 1025 here: 32x32 patches of 1 pixel and a class
+    token; 2 x 257 in the real 14B)."""
     import torch
     from diffusers import AutoencoderKLWan, FlowMatchEulerDiscreteScheduler, WanImageToVideoPipeline, WanTransformer3DModel
     from transformers import CLIPImageProcessor, CLIPVisionConfig, CLIPVisionModel, UMT5Config, UMT5EncoderModel
@@ -120,6 +123,7 @@ def wan_i2v(folder: Path) -> Path:
     transformer = WanTransformer3DModel(
         patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=36, out_channels=16, text_dim=32,
         freq_dim=256, ffn_dim=32, num_layers=2, cross_attn_norm=True, qk_norm="rms_norm_across_heads", rope_max_seq_len=32, image_dim=4,
+        pos_embed_seq_len=2 * (32 * 32 + 1) if last_frame else None,
     )
     image_encoder = CLIPVisionModel(CLIPVisionConfig(
         hidden_size=4, num_hidden_layers=2, num_attention_heads=2, image_size=32, intermediate_size=16, patch_size=1,
@@ -194,7 +198,11 @@ def ltx2_i2v(folder: Path) -> Path:
     return folder
 
 
-BUILDERS = {"flux2-klein": flux2_klein, "flux1": flux1, "wan-i2v": wan_i2v, "ltx2-i2v": ltx2_i2v}
+def wan_flf2v(folder: Path) -> Path:
+    return wan_i2v(folder, last_frame=True)
+
+
+BUILDERS = {"flux2-klein": flux2_klein, "flux1": flux1, "wan-i2v": wan_i2v, "wan-flf2v": wan_flf2v, "ltx2-i2v": ltx2_i2v}
 
 if __name__ == "__main__":
     print(BUILDERS[sys.argv[1]](Path(sys.argv[2])))

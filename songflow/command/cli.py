@@ -359,7 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--listen", choices=["auto", "always", "never"], help="stage 1 hears the song with an audio model (default auto)")
         p.add_argument("--beats", choices=["hybrid", "beatnet", "librosa", "madmom"], help="beat tracker (default hybrid; madmom needs the songflow[madmom] extra, non-commercial licence)")
         p.add_argument("--renderer", help="keyframe renderer: procedural (default, offline) or diffusers:<hub id or folder>")
-        p.add_argument("--motion", help="shot motion: kenburns (default) or diffusers:<hub id or folder> (image-to-video)")
+        p.add_argument("--motion", help="shot motion: kenburns (default), diffusers:<hub id or folder> (image-to-video) or comfyui:<url>#<motion.json>[#<lip_sync.json>]")
         p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE", help="any config setting, e.g. render.steps=8; repeatable")
         p.add_argument("--look", choices=["auto", "always", "never"], help="stage 4 shows keyframes to a vision model (default auto)")
         p.add_argument("--thinking", action="store_true", help="let a thinking model (Gemma 4) think first; thoughts go to outputs/<song>/thinking/")

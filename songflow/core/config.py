@@ -118,6 +118,9 @@ class RenderConfig(_Frozen):
     motion_height: int | None = Field(None, ge=16, le=4096)
     motion_steps: int | None = Field(None, ge=1, le=200)
     motion_guidance: float | None = Field(None, ge=0, le=30)
+    # Continuity: within a scene a shot's clip ends on the next shot's keyframe, so a camera move
+    # carries across the cut (a motion model that takes a last frame; off by default).
+    motion_continuity: bool = False
 
 
 class QAConfig(_Frozen):

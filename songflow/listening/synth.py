@@ -310,10 +310,17 @@ def _chord(root: int, quality: str) -> list[int]:
 
 def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
     """Render `spec` to mono float32 audio at SR, with its ground truth."""
+    audio, _, truth = synthesize_with_voice(spec)
+    return audio, truth
+
+
+def synthesize_with_voice(spec: SongSpec) -> tuple[np.ndarray, np.ndarray, SongTruth]:
+    """`synthesize`, and the sung lead alone at the mix's scale (the truth for a voice stem)."""
     rng = np.random.default_rng(spec.seed)
     per_bar = spec.beats_per_bar
     duration = sum(p.bars * 60.0 * per_bar / (p.bpm or spec.bpm) for p in spec.parts)
     buf = np.zeros(int(round(duration * SR)) + SR, dtype=np.float64)
+    voice = np.zeros_like(buf)
     kick, snare, hat = _kick(), _snare(rng), _hat(rng)
     beats, downbeats, bounds, lines = [], [], [], []
     bar_index = 0
@@ -359,7 +366,7 @@ def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
             # Lead: a sung phrase over the first 6 beats of every second bar pair.
             if part.sung and b % 2 == 0 and part_lines:
                 text = part_lines[(b // 2) % len(part_lines)]
-                start, end = _sing(buf, bar_t, beat, root, quality, e, spec.seed + bar_index + b)
+                start, end = _sing(buf, voice, bar_t, beat, root, quality, e, spec.seed + bar_index + b)
                 lines.append((start, end, text))
         if part.accent_every:
             stab = _tone(_midi_hz(PROGRESSION[0][0] - 12), 0.6 * part.accent_every * beat, harmonics=(1.0, 0.8, 0.5, 0.3))
@@ -370,13 +377,14 @@ def synthesize(spec: SongSpec) -> tuple[np.ndarray, SongTruth]:
         bounds.append((part.name, part_start, t0))
         bar_index += part.bars
     audio = buf[: int(round(duration * SR))]
-    audio = 0.9 * audio / max(1e-9, float(np.max(np.abs(audio))))
+    scale = 0.9 / max(1e-9, float(np.max(np.abs(audio))))
     truth = SongTruth(duration=duration, beats=beats, downbeats=downbeats, part_bounds=bounds, lyric_lines=lines)
-    return audio.astype(np.float32), truth
+    return (scale * audio).astype(np.float32), (scale * voice[: len(audio)]).astype(np.float32), truth
 
 
-def _sing(buf: np.ndarray, start: float, beat: float, root: int, quality: str, energy: float, seed: int) -> tuple[float, float]:
-    """Add one lead phrase (6 beats of notes from the chord) and return its start and end."""
+def _sing(buf: np.ndarray, voice: np.ndarray, start: float, beat: float, root: int, quality: str, energy: float, seed: int) -> tuple[float, float]:
+    """Add one lead phrase (6 beats of notes from the chord) to the mix and to the voice alone;
+    its start and end."""
     rng = np.random.default_rng(seed)
     tones = [n + 12 + (12 if energy >= 0.9 else 0) for n in _chord(root, quality)]
     scale = sorted(set(tones + [tones[0] + 2, tones[1] + 1 if quality == "min" else tones[1] + 1]))
@@ -386,7 +394,9 @@ def _sing(buf: np.ndarray, start: float, beat: float, root: int, quality: str, e
         note = scale[int(rng.integers(0, len(scale)))]
         dur = length * beat * 0.95
         sig = _tone(_midi_hz(note), dur, harmonics=(1.0, 0.35, 0.12), vibrato=0.35)
-        _add(buf, t, sig * _env(len(sig), 0.03, 0.8), 0.12 + 0.1 * energy)
+        note_sound = sig * _env(len(sig), 0.03, 0.8)
+        _add(buf, t, note_sound, 0.12 + 0.1 * energy)
+        _add(voice, t, note_sound, 0.12 + 0.1 * energy)
         t += length * beat
     return start, t
 

@@ -136,10 +136,19 @@ def html_report(
 def _motion_html(clip: ShotClip | None, fps: int = 24) -> str:
     if clip is None:
         return ""
+    heard = ""
+    if clip.voice:
+        spans = ", ".join(f"{a:.2f}–{b:.2f} s" for a, b in clip.voice)
+        player = f' <audio controls preload="none" style="display:block;width:100%;margin-top:4px" src="{html.escape(quote(clip.voice_audio))}"></audio>' if clip.voice_audio else ""
+        heard = f'<p class="small lipsync">lip-sync, {clip.voice_seconds:.1f} s of voice ({spans}){player}</p>'
+    elif clip.audio_start is not None and clip.audio_seconds:
+        heard = f'<p class="small">moved by the song from {clip.audio_start:.2f} s to {clip.audio_start + clip.audio_seconds:.2f} s</p>'
+    if clip.last_keyframe:
+        heard += f'<p class="small">ends on the next shot\'s keyframe (<a href="{html.escape(quote(clip.last_keyframe))}">{html.escape(Path(clip.last_keyframe).name)}</a>): the move carries across the cut</p>'
     if clip.clip is None:
-        return f'<p class="small missing">motion: its still, Ken Burns (no clip: {html.escape(clip.fallback or "")})</p>'
+        return f'<p class="small missing">motion: its still, Ken Burns (no clip: {html.escape(clip.fallback or "")})</p>' + heard
     return (f'<p class="small">motion: <a href="{html.escape(quote(clip.clip))}">clip</a>, {clip.native_frames} frames at '
-            f"{clip.native_fps:g} fps retimed to {clip.frames} at {fps}</p>")
+            f"{clip.native_fps:g} fps retimed to {clip.frames} at {fps}</p>") + heard
 
 
 def _drawn_html(drawing: Drawing | None) -> str:

@@ -258,3 +258,15 @@ def section_roles(sections: list[tuple[bool, float]]) -> list[str]:
 
 def loudness_word(energy: float) -> str:
     return "quiet" if energy < 0.45 else "building" if energy < 0.8 else "loud"
+
+
+# Who a lip-sync shot shows: a subject or a character named or described as singing.
+SINGING = frozenset(
+    "singer singers singing sings sing vocalist vocalists frontman frontwoman frontmen crooner crooning rapper rapping "
+    "diva chorister choir chanteuse balladeer serenading microphone mic".split()
+)
+
+
+def names_a_singer(text: str) -> bool:
+    """Whether `text` (a subject, a character's name or look) names someone singing."""
+    return any(w in SINGING for w in words(text))
