@@ -9,7 +9,6 @@ text-to-image family (Flux.1, SDXL, ...) draws from the first reference by img2i
 from __future__ import annotations
 
 import dataclasses
-
 import inspect
 import json
 import logging
